@@ -1,0 +1,44 @@
+"""Học số: digital skills and information security for rural residents of Việt Nam."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from elearn import config as settings
+    from elearn import db, errors, i18n, security
+    from elearn.extensions import csrf, limiter, login_manager
+
+    app = Flask(__name__, instance_path=str(settings.instance_path()))
+    app.config.from_mapping(settings.DEFAULTS)
+    if config and "SECRET_KEY" in config and "DATABASE_URL" in config:
+        app.config.from_mapping(config)  # tests: nothing read from the environment
+    else:
+        app.config.from_mapping(settings.from_environment())
+        app.config.from_mapping(config or {})
+    Path(app.config.get("INSTANCE_PATH", app.instance_path)).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from elearn.api.views import bp as api_bp
+    from elearn.auth.views import bp as auth_bp
+    from elearn.learn.views import bp as learn_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from elearn.cli import register_commands
+
+    register_commands(app)
+    return app

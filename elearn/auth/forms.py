@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from elearn.forms import DayField, NewPasswordField, PhoneField
+from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
+
+SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]
+
+
+class ProfileFields(FlaskForm):
+    full_name = StringField(
+        _l("Họ và tên"),
+        validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Họ tên dài quá 120 ký tự."))],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+    )
+    phone = PhoneField(_l("Số điện thoại"))
+    birth_date = DayField(_l("Ngày sinh"))
+    sex = RadioField(_l("Giới tính"), choices=SEX_CHOICES,
+                     validators=[InputRequired(_l("Vui lòng chọn Nam hoặc Nữ."))])
+    village_id = SelectField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=int,
+                             validators=[DataRequired(_l("Vui lòng chọn thôn nơi bạn ở."))])
+
+    def __init__(self, *args, villages=(), today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.village_id.choices = [SelectChoice(0, _l("— Chọn thôn —"))] + [
+            SelectChoice(v.id, v.name, optgroup=v.parent.name if v.parent else None) for v in villages]
+        self.village_id.validate_choice = True
+
+    def validate_birth_date(self, field):
+        if field.day is None:
+            return
+        if field.day > self.today:
+            raise ValidationError(_l("Ngày sinh không thể ở sau ngày hôm nay."))
+        age = age_on(field.day, self.today)
+        if age < MIN_REGISTRATION_AGE:
+            raise ValidationError(_l("Bạn cần đủ 15 tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp."))
+        if age > 120:
+            raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
+
+
+class RegistrationForm(ProfileFields):
+    password = NewPasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"))
+    consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))
+    guardian_consent = BooleanField(_l("Cha, mẹ hoặc người giám hộ của tôi đồng ý cho tôi đăng ký."))
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(_l("Bạn cần đánh dấu ô này để đăng ký. Hãy đọc Thông báo trước."))
+
+    def needs_guardian(self) -> bool:
+        day = self.birth_date.day
+        return day is not None and day <= self.today and age_on(day, self.today) < GUARDIAN_CONSENT_BELOW
+
+    def validate_guardian_consent(self, field):
+        if self.needs_guardian() and not field.data:
+            raise ValidationError(_l("Bạn chưa đủ 16 tuổi: cần cha, mẹ hoặc người giám hộ đồng ý."))
+
+
+class ProfileForm(ProfileFields):
+    pass
+
+
+class SignInForm(FlaskForm):
+    phone = PhoneField(_l("Số điện thoại"))
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Ghi nhớ đăng nhập trên điện thoại này (đừng chọn nếu dùng chung máy)"))
+
+
+class PasswordCheckForm(FlaskForm):
+    password = PasswordField(_l("Nhập mật khẩu của bạn để xác nhận"),
+                             validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"),
+                                     validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"))
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(_l("Bạn cần đánh dấu ô này để tiếp tục học."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF token only."""

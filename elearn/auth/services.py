@@ -1,0 +1,238 @@
+"""Accounts: registration, sign-in, consent, export and erasure. Plain values in, no Flask."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from elearn.models import (
+    AnonymousCompletion,
+    AttemptAnswer,
+    AuditEvent,
+    Certificate,
+    ConsentRecord,
+    CourseCompletion,
+    LessonView,
+    QuizAttempt,
+    User,
+)
+from elearn.models.types import utcnow
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this when the phone is unknown keeps both answers equally slow.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class PhoneTaken(Exception):
+    """The phone number already has an account."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    full_name: str
+    phone: str
+    birth_date: date
+    sex: str
+    village_id: int
+    password: str
+    notice_version: str
+    guardian_consent: bool = False
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def audit(session: Session, action: str, actor_id: int | None = None, subject_id: int | None = None, **detail) -> None:
+    session.add(AuditEvent(action=action, actor_id=actor_id, subject_id=subject_id, detail=detail))
+
+
+def register_resident(session: Session, data: Registration) -> User:
+    if session.scalar(select(User.id).where(User.phone == data.phone)) is not None:
+        raise PhoneTaken()
+    user = User(
+        full_name=data.full_name,
+        phone=data.phone,
+        password_hash=hash_password(data.password),
+        role="resident",
+        birth_date=data.birth_date,
+        sex=data.sex,
+        village_id=data.village_id,
+        session_token=new_session_token(),
+    )
+    user.consents.append(ConsentRecord(purpose="learning", notice_version=data.notice_version))
+    if data.guardian_consent:
+        user.consents.append(ConsentRecord(purpose="guardian", notice_version=data.notice_version))
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # two registrations of one phone at the same moment
+        session.rollback()
+        raise PhoneTaken() from exc
+    audit(session, "registered", actor_id=user.id, subject_id=user.id)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, phone: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.phone == phone))
+    if user is None:
+        _check(_DUMMY_HASH, password)
+        return None
+    if not _check(user.password_hash, password):
+        audit(session, "sign_in_failed", subject_id=user.id)
+        session.commit()
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    audit(session, "signed_in", actor_id=user.id, subject_id=user.id)
+    session.commit()
+    return user
+
+
+def _check(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_matches(user: User, password: str) -> bool:
+    return _check(user.password_hash, password)
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    user.session_token = new_session_token()
+    session.commit()
+
+
+def change_password(session: Session, user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    audit(session, "password_changed", actor_id=user.id, subject_id=user.id)
+    session.commit()
+
+
+def give_consent(session: Session, user: User, notice_version: str) -> None:
+    user.consents.append(ConsentRecord(purpose="learning", notice_version=notice_version))
+    audit(session, "consent_given", actor_id=user.id, subject_id=user.id, notice_version=notice_version)
+    session.commit()
+
+
+def withdraw_consent(session: Session, user: User) -> None:
+    now = utcnow()
+    for record in user.consents:
+        if record.withdrawn_at is None:
+            record.withdrawn_at = now
+    audit(session, "consent_withdrawn", actor_id=user.id, subject_id=user.id)
+    session.commit()
+
+
+def update_profile(session: Session, user: User, *, full_name: str, phone: str, birth_date: date,
+                   sex: str, village_id: int) -> None:
+    if phone != user.phone and session.scalar(select(User.id).where(User.phone == phone)) is not None:
+        raise PhoneTaken()
+    changed = [name for name, value in (("full_name", full_name), ("phone", phone), ("birth_date", birth_date),
+                                        ("sex", sex), ("village_id", village_id)) if getattr(user, name) != value]
+    user.full_name, user.phone, user.birth_date, user.sex, user.village_id = (
+        full_name, phone, birth_date, sex, village_id)
+    if changed:
+        audit(session, "profile_corrected", actor_id=user.id, subject_id=user.id, fields=changed)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise PhoneTaken() from exc
+
+
+def export_data(session: Session, user: User) -> dict:
+    """Everything the platform holds about one person, in plain JSON types."""
+    views = session.scalars(select(LessonView).where(LessonView.user_id == user.id).order_by(LessonView.id))
+    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))
+    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
+    certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+    events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
+    return {
+        "profile": {
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+            "sex": user.sex,
+            "village": user.village.full_name if user.village else None,
+            "role": user.role,
+            "created_at": user.created_at.isoformat() + "Z",
+            "last_sign_in_at": user.last_sign_in_at.isoformat() + "Z" if user.last_sign_in_at else None,
+            "language": user.locale,
+        },
+        "consents": [
+            {"purpose": c.purpose, "notice_version": c.notice_version, "given_at": c.given_at.isoformat() + "Z",
+             "withdrawn_at": c.withdrawn_at.isoformat() + "Z" if c.withdrawn_at else None}
+            for c in user.consents
+        ],
+        "lessons_opened": [
+            {"course": v.lesson.course.slug, "lesson": v.lesson.slug, "title": v.lesson.title,
+             "first_opened_at": v.first_viewed_at.isoformat() + "Z"} for v in views
+        ],
+        "quiz_attempts": [_export_attempt(a) for a in attempts],
+        "course_completions": [
+            {"course": c.course.slug, "title": c.course.title, "completed_on": c.completed_on.isoformat(),
+             "method": c.method} for c in completions
+        ],
+        "certificate": {"code": certificate.code, "trained_on": certificate.trained_on.isoformat()}
+        if certificate else None,
+        "activity": [{"action": e.action, "at": e.at.isoformat() + "Z"} for e in events],
+    }
+
+
+def _export_attempt(attempt: QuizAttempt) -> dict:
+    picked: dict[str, list[str]] = {}
+    for answer in sorted(attempt.answers, key=lambda a: (a.question.position, a.choice.position)):
+        picked.setdefault(answer.question.text, []).append(answer.choice.text)
+    return {
+        "course": attempt.quiz_version.course.slug,
+        "quiz_version": attempt.quiz_version.number,
+        "submitted_at": attempt.submitted_at.isoformat() + "Z",
+        "correct": attempt.correct_count,
+        "questions": attempt.question_count,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "answers": picked,
+    }
+
+
+def erase_account(session: Session, user: User) -> None:
+    """Erase a person; keep their completions as anonymous counts for the commune's figures."""
+    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id)).all()
+    for completion in completions:
+        session.add(AnonymousCompletion(
+            village_id=user.village_id,
+            course_id=completion.course_id,
+            completed_on=completion.completed_on,
+            method=completion.method,
+            sex=user.sex,
+            birth_year=user.birth_date.year if user.birth_date else None,
+        ))
+    attempt_ids = select(QuizAttempt.id).where(QuizAttempt.user_id == user.id)
+    session.execute(AttemptAnswer.__table__.delete().where(AttemptAnswer.attempt_id.in_(attempt_ids)))
+    for model in (CourseCompletion, Certificate, LessonView, QuizAttempt, ConsentRecord):
+        session.execute(model.__table__.delete().where(model.user_id == user.id))
+    session.execute(
+        AuditEvent.__table__.update().where(AuditEvent.subject_id == user.id).values(subject_id=None)
+    )
+    session.execute(AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None))
+    audit(session, "account_deleted", completions_kept=len(completions))
+    user_id = user.id
+    session.expunge(user)
+    session.execute(User.__table__.delete().where(User.id == user_id))
+    session.commit()

@@ -1,0 +1,142 @@
+"""The `elearn` command (also `flask --app elearn ...`)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from elearn.content.parse import CourseErrors, parse_collection
+from elearn.db import db_session
+
+
+def _problem_exit(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s) found.", err=True)
+    sys.exit(1)
+
+
+@click.group("courses", help="Check and load course files.")
+def courses_cli():
+    pass
+
+
+@courses_cli.command("check", help="Validate course files; report every problem as file:line: message.")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def courses_check(path: Path | None):
+    path = path or Path(current_app.config["COURSES_PATH"])
+    courses, problems = parse_collection(path)
+    if problems:
+        _problem_exit(problems)
+    from elearn.content.stats import course_stats, format_stats
+
+    click.echo(format_stats([course_stats(c) for c in courses]))
+    click.echo(f"OK: {len(courses)} course(s) checked in {path}")
+
+
+@courses_cli.command("sync", help="Load or update courses in the database, all or nothing.")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def courses_sync(path: Path | None):
+    from elearn.content.sync import sync_folder
+
+    path = path or Path(current_app.config["COURSES_PATH"])
+    try:
+        report = sync_folder(db_session(), path)
+    except CourseErrors as errors:
+        click.echo("Nothing was changed in the database.", err=True)
+        _problem_exit(errors.problems)
+    click.echo(f"created: {len(report.created)}, updated: {len(report.updated)}, "
+               f"unchanged: {len(report.unchanged)}, new quiz versions: {len(report.new_quiz_versions)}, "
+               f"unpublished: {len(report.unpublished)}")
+
+
+@click.group("db", help="Database schema.")
+def db_cli():
+    pass
+
+
+@db_cli.command("upgrade", help="Apply every migration.")
+@with_appcontext
+def db_upgrade():
+    from elearn.migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database is up to date.")
+
+
+@click.command("serve", help="Prepare the database and serve with gunicorn (production).")
+@click.option("--host", default=lambda: os.environ.get("ELEARN_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("ELEARN_PORT", "8000")), type=int, show_default="8000")
+@click.option("--workers", default=2, type=int, show_default=True)
+@click.option("--threads", default=4, type=int, show_default=True)
+@with_appcontext
+def serve(host: str, port: int, workers: int, threads: int):
+    prepare(current_app._get_current_object())
+    from elearn.wsgi_server import run
+
+    click.echo(f"Học số is serving on http://{host}:{port}/")
+    run(current_app._get_current_object(), host, port, workers, threads)
+
+
+@click.command("prepare", help="Apply migrations, load units and bundled courses, create the admin.")
+@with_appcontext
+def prepare_command():
+    prepare(current_app._get_current_object())
+
+
+def prepare(app: Flask) -> None:
+    from elearn.content.sync import sync_folder
+    from elearn.migrate import upgrade
+    from elearn.setup_data import ensure_admin, load_units
+
+    upgrade(app.config["DATABASE_URL"])
+    session = db_session()
+    added = load_units(session)
+    if added:
+        click.echo(f"Loaded {added} demo administrative units (edit them as data).")
+    try:
+        report = sync_folder(session, Path(app.config["COURSES_PATH"]))
+        click.echo(f"Courses: {len(report.created)} new, {len(report.updated)} updated, "
+                   f"{len(report.unchanged)} unchanged.")
+    except CourseErrors as errors:
+        click.echo("Bundled courses have problems; the database keeps the courses it had:", err=True)
+        for problem in errors.problems:
+            click.echo(f"  {problem}", err=True)
+    phone = os.environ.get("ELEARN_ADMIN_PHONE")
+    if phone:
+        from elearn.training.phones import normalize_phone
+
+        phone = normalize_phone(phone)
+    generated = ensure_admin(session, phone, os.environ.get("ELEARN_ADMIN_PASSWORD"))
+    if generated:
+        from elearn.training.phones import display_phone
+        from elearn.setup_data import DEFAULT_ADMIN_PHONE
+
+        click.echo("=" * 60)
+        click.echo("An admin account was created. This password is shown only once:")
+        click.echo(f"  phone:    {display_phone(phone or DEFAULT_ADMIN_PHONE)}")
+        click.echo(f"  password: {generated}")
+        click.echo("Set ELEARN_ADMIN_PHONE and ELEARN_ADMIN_PASSWORD to choose them yourself.")
+        click.echo("=" * 60)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(db_cli)
+    app.cli.add_command(serve)
+    app.cli.add_command(prepare_command)
+
+
+def _create_app():
+    from elearn import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, add_default_commands=True, help="Học số: the elearn command.")

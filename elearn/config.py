@@ -1,0 +1,73 @@
+"""Settings from environment variables (ELEARN_*) with safe defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("ELEARN_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Use ELEARN_SECRET_KEY, else a key generated once into the instance folder.
+
+    A generated key survives restarts, so sessions and CSRF tokens stay valid.
+    """
+    from_env = os.environ.get("ELEARN_SECRET_KEY")
+    if from_env:
+        return from_env
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment() -> dict:
+    folder = instance_path()
+    return {
+        "INSTANCE_PATH": str(folder),
+        "SECRET_KEY": load_or_create_secret_key(folder),
+        "DATABASE_URL": os.environ.get("ELEARN_DATABASE_URL")
+        or f"sqlite:///{folder / 'elearn.sqlite'}",
+        "COURSES_PATH": os.environ.get("ELEARN_COURSES_PATH") or str(PROJECT_ROOT / "courses"),
+        "REDIS_URL": os.environ.get("ELEARN_REDIS_URL"),
+        "SESSION_COOKIE_SECURE": _env_bool("ELEARN_SECURE_COOKIES", False),
+        "PUBLIC_URL": os.environ.get("ELEARN_PUBLIC_URL"),
+    }
+
+
+DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=60),
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # A resident may read a long quiz slowly on a shared phone: the token must outlive it.
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LANGUAGES": ("vi", "en"),
+    "PRIVACY_NOTICE_VERSION": "2026-11",
+    "LOGIN_LIMITS": "10 per 15 minutes",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "SYNC_COURSES_ON_START": False,
+}

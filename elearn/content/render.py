@@ -1,0 +1,145 @@
+"""The one way Markdown becomes HTML: Python-Markdown, then the nh3 allow-list.
+
+Python-Markdown passes raw HTML through, so nothing it returns is trusted until nh3 has
+cleaned it. Images from a course's media/ folder get their URL, their size and lazy loading.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "b", "i", "ul", "ol", "li",
+    "blockquote", "code", "pre", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"https", "http", "mailto", "tel"}
+
+MediaResolver = Callable[[str], tuple[str, tuple[int, int] | None] | None]
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str, resolve_media: MediaResolver | None = None, shift_headings: int = 0) -> str:
+    """Markdown -> safe HTML. `shift_headings` keeps a page's own <h1> the only one."""
+    extensions = ["sane_lists", "tables", _MediaExtension(resolve_media, shift_headings)]
+    html = markdown.markdown(text, extensions=extensions, output_format="html")
+    return sanitize(html)
+
+
+def render_inline(text: str) -> str:
+    """One line of Markdown (a question or a choice) without the wrapping paragraph."""
+    html = render_markdown(text)
+    return re.sub(r"^<p>(.*)</p>$", r"\1", html.strip(), flags=re.S)
+
+
+def media_resolver(course_slug: str, media: dict[str, Path]) -> MediaResolver:
+    def resolve(src: str):
+        name = src.removeprefix("media/")
+        if not src.startswith("media/") or name not in media:
+            return None
+        return f"/courses/{course_slug}/media/{name}", image_size(media[name])
+
+    return resolve
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height, so the page does not jump while a picture loads."""
+    data = path.read_bytes()[:65536]
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+            width, height = struct.unpack(">II", data[16:24])
+            return width, height
+        if suffix == ".svg":
+            root = ET.fromstring(path.read_text(encoding="utf-8"))
+            width, height = root.get("width"), root.get("height")
+            if width and height and width.replace(".", "").isdigit() and height.replace(".", "").isdigit():
+                return round(float(width)), round(float(height))
+            view_box = (root.get("viewBox") or "").replace(",", " ").split()
+            if len(view_box) == 4:
+                return round(float(view_box[2])), round(float(view_box[3]))
+        if suffix in (".jpg", ".jpeg"):
+            return _jpeg_size(data)
+    except (ET.ParseError, ValueError, struct.error):
+        return None
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        length = struct.unpack(">H", data[index + 2:index + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[index + 5:index + 9])
+            return width, height
+        index += 2 + length
+    return None
+
+
+class _MediaTreeprocessor(Treeprocessor):
+    def __init__(self, md, resolve_media: MediaResolver | None, shift_headings: int):
+        super().__init__(md)
+        self.resolve_media = resolve_media
+        self.shift_headings = shift_headings
+
+    def run(self, root):
+        for element in root.iter():
+            if self.shift_headings and re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(6, int(element.tag[1]) + self.shift_headings)}"
+            if element.tag != "img":
+                continue
+            element.set("loading", "lazy")
+            element.set("decoding", "async")
+            resolved = self.resolve_media(element.get("src", "")) if self.resolve_media else None
+            if resolved:
+                url, size = resolved
+                element.set("src", url)
+                if size:
+                    element.set("width", str(size[0]))
+                    element.set("height", str(size[1]))
+
+
+class _MediaExtension(Extension):
+    def __init__(self, resolve_media: MediaResolver | None, shift_headings: int):
+        super().__init__()
+        self.resolve_media = resolve_media
+        self.shift_headings = shift_headings
+
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
+        md.treeprocessors.register(_MediaTreeprocessor(md, self.resolve_media, self.shift_headings), "elearn_media", 0)
+
+
+def word_count(markdown_text: str) -> int:
+    """Words a reader reads: links and image addresses do not count."""
+    text = IMAGE_OR_LINK_TARGET.sub(" ", markdown_text)
+    return len(re.findall(r"\w+", text))
+
+
+IMAGE_OR_LINK_TARGET = re.compile(r"\]\([^)]*\)")

@@ -1,0 +1,50 @@
+"""Errors answer people with a page in their language and API callers with JSON."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("Yêu cầu không hợp lệ. Vui lòng quay lại và thử lần nữa."),
+        403: _("Bạn không có quyền xem trang này."),
+        404: _("Không tìm thấy trang này. Có thể địa chỉ đã sai hoặc trang đã bị xóa."),
+        405: _("Không thể làm thao tác này ở đây."),
+        413: _("Tệp gửi lên quá lớn."),
+        429: _("Bạn đã thử quá nhiều lần. Vui lòng chờ 15 phút rồi thử lại."),
+        500: _("Hệ thống đang gặp lỗi. Vui lòng thử lại sau ít phút."),
+        503: _("Hệ thống đang bận. Vui lòng thử lại sau ít phút."),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    message = _messages().get(code, error.description)
+    if isinstance(error, CSRFError):
+        message = _("Trang đã mở quá lâu nên phiên làm việc hết hạn. Vui lòng tải lại trang và làm lại.")
+    if _wants_json():
+        return jsonify({"error": error.name, "message": message}), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return jsonify({"error": "Internal Server Error"}), 500
+    return render_template("error.html", code=500, message=_messages()[500]), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

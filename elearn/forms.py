@@ -1,0 +1,78 @@
+"""Form fields shared by every blueprint: Vietnamese phones, dates typed either way, passwords."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField, StringField
+from wtforms.validators import ValidationError
+
+from elearn.training.passwords import MAX_LENGTH, password_problem
+from elearn.training.phones import InvalidPhone, normalize_phone
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+class PhoneField(StringField):
+    """Accepts 0912 345 678, 0912345678 or +84912345678; `.normal` holds +84912345678."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update(
+            {"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
+        super().__init__(label, validators, **kwargs)
+        self.normal: str | None = None
+
+    def pre_validate(self, form):
+        self.normal = None
+        if not (self.data or "").strip():
+            raise ValidationError(_l("Vui lòng nhập số điện thoại."))
+        try:
+            self.normal = normalize_phone(self.data)
+        except InvalidPhone:
+            raise ValidationError(
+                _l("Số điện thoại chưa đúng. Hãy nhập số di động 10 chữ số, ví dụ 0912 345 678.")) from None
+
+
+class DayField(StringField):
+    """A date from <input type="date"> (yyyy-mm-dd) or typed by hand as dd/mm/yyyy."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"type": "date"})
+        super().__init__(label, validators, **kwargs)
+        self.day: date | None = None
+
+    def process_data(self, value):
+        self.data = value.isoformat() if isinstance(value, date) else value
+
+    def pre_validate(self, form):
+        self.day = None
+        text = (self.data or "").strip()
+        if not text:
+            raise ValidationError(_l("Vui lòng nhập ngày sinh."))
+        for pattern in DATE_FORMATS:
+            try:
+                self.day = datetime.strptime(text, pattern).date()
+                break
+            except ValueError:
+                continue
+        if self.day is None or self.day.year < 1900:
+            self.day = None
+            raise ValidationError(_l("Ngày không đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 25/03/1970."))
+        # Show what was understood in the input's own format, so a re-rendered form keeps it.
+        self.data = self.day.isoformat()
+
+
+class NewPasswordField(PasswordField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"autocomplete": "new-password", "maxlength": MAX_LENGTH})
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        problem = password_problem(self.data or "")
+        messages = {
+            "too_short": _l("Mật khẩu cần ít nhất 8 ký tự. Một câu ngắn dễ nhớ là tốt nhất."),
+            "too_long": _l("Mật khẩu dài quá 128 ký tự."),
+            "too_common": _l("Mật khẩu này quá dễ đoán. Hãy chọn một câu dài mà chỉ bạn nhớ."),
+        }
+        if problem:
+            raise ValidationError(messages[problem])

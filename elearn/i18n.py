@@ -1,0 +1,48 @@
+"""Vietnamese first, English second; dates as dd/mm/yyyy."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from elearn.extensions import babel
+from elearn.training.phones import display_phone
+
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local_time(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_moment(value: datetime | None) -> str:
+    return local_time(value).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def local_time(value: datetime) -> datetime:
+    """Stored times are naive UTC; people read them in Việt Nam's time."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return value.replace(tzinfo=timezone.utc).astimezone(zone)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -1,0 +1,235 @@
+"""Learning: lessons opened, quiz attempts, completions, certificates. Plain values in, no Flask."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
+                           QuizVersion, User)
+from elearn.training import completion, scoring
+
+# No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
+CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CERTIFICATE_CODE_LENGTH = 12  # about 59 bits; the verify page is rate-limited
+
+
+class IdempotencyKeyTaken(Exception):
+    """The form's key was already used by someone else: never show or record their attempt."""
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    lessons_total: int
+    lessons_viewed: int
+    best_percent: int | None
+    passed: bool
+    completed_on: date | None
+
+    @property
+    def percent(self) -> int:
+        steps_done = self.lessons_viewed + (1 if self.passed else 0)
+        return completion.progress_percent(steps_done, self.lessons_total + 1)
+
+
+def published_courses(session: Session) -> list[Course]:
+    return list(session.scalars(
+        select(Course).where(Course.is_published.is_(True)).order_by(Course.position, Course.title)
+        .options(selectinload(Course.lessons))))
+
+
+def published_course(session: Session, slug: str) -> Course | None:
+    return session.scalar(select(Course).where(Course.slug == slug, Course.is_published.is_(True)))
+
+
+def active_lesson(course: Course, lesson_slug: str) -> Lesson | None:
+    return next((lesson for lesson in course.active_lessons if lesson.slug == lesson_slug), None)
+
+
+def viewed_lesson_ids(session: Session, user_id: int) -> set[int]:
+    return set(session.scalars(select(LessonView.lesson_id).where(LessonView.user_id == user_id)))
+
+
+def progress_by_course(session: Session, user_id: int, courses: list[Course]) -> dict[int, CourseProgress]:
+    viewed = viewed_lesson_ids(session, user_id)
+    best = dict(session.execute(
+        select(QuizVersion.course_id, func.max(QuizAttempt.percent))
+        .join(QuizAttempt.quiz_version).where(QuizAttempt.user_id == user_id).group_by(QuizVersion.course_id)).all())
+    passed = set(session.scalars(
+        select(QuizVersion.course_id).join(QuizAttempt.quiz_version)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.passed.is_(True))))
+    completed = dict(session.execute(
+        select(CourseCompletion.course_id, CourseCompletion.completed_on).where(CourseCompletion.user_id == user_id)
+    ).all())
+    result = {}
+    for course in courses:
+        lesson_ids = {lesson.id for lesson in course.active_lessons}
+        result[course.id] = CourseProgress(
+            lessons_total=len(lesson_ids),
+            lessons_viewed=len(lesson_ids & viewed),
+            best_percent=best.get(course.id),
+            passed=course.id in passed,
+            completed_on=completed.get(course.id),
+        )
+    return result
+
+
+def record_lesson_view(session: Session, user: User, lesson: Lesson, today: date) -> None:
+    exists = session.scalar(select(LessonView.id).where(LessonView.user_id == user.id,
+                                                         LessonView.lesson_id == lesson.id))
+    if exists:
+        return
+    session.add(LessonView(user_id=user.id, lesson_id=lesson.id))
+    try:
+        session.commit()
+    except IntegrityError:  # the same lesson opened twice at once
+        session.rollback()
+        return
+    update_completion(session, user, lesson.course, today)
+
+
+def quiz_keys(version: QuizVersion) -> list[scoring.QuestionKey]:
+    return [
+        scoring.QuestionKey(
+            question_id=q.id, kind=q.kind,
+            choice_ids=frozenset(c.id for c in q.choices),
+            correct_ids=frozenset(c.id for c in q.choices if c.is_correct),
+        )
+        for q in version.questions
+    ]
+
+
+def quiz_version_for(session: Session, course: Course, version_id: int | None) -> QuizVersion | None:
+    """The version the form was built from (it may have changed since), else the current one."""
+    if version_id:
+        version = session.get(QuizVersion, version_id)
+        if version is not None and version.course_id == course.id:
+            return version
+        return None
+    return course.current_quiz
+
+
+def attempt_by_key(session: Session, user: User, key: str) -> QuizAttempt | None:
+    attempt = session.scalar(select(QuizAttempt).where(QuizAttempt.idempotency_key == key))
+    if attempt is not None and attempt.user_id != user.id:
+        raise IdempotencyKeyTaken()
+    return attempt
+
+
+def submit_attempt(session: Session, user: User, course: Course, version: QuizVersion,
+                   answers: dict[int, set[int]], idempotency_key: str, today: date) -> QuizAttempt:
+    """Score and store one attempt; the same key again returns the first attempt."""
+    earlier = attempt_by_key(session, user, idempotency_key)
+    if earlier is not None:
+        return earlier
+    keys = quiz_keys(version)
+    scoring.check_answers(keys, answers)
+    result = scoring.score(keys, answers, course.pass_mark)
+    attempt = QuizAttempt(
+        user_id=user.id, quiz_version_id=version.id, idempotency_key=idempotency_key,
+        correct_count=result.correct, question_count=result.total, percent=result.percent,
+        pass_mark=course.pass_mark, passed=result.passed,
+    )
+    for question_id, picked in answers.items():
+        for choice_id in sorted(picked):
+            attempt.answers.append(AttemptAnswer(question_id=question_id, choice_id=choice_id))
+    session.add(attempt)
+    try:
+        session.commit()
+    except IntegrityError:  # a double tap that raced past the first check
+        session.rollback()
+        earlier = attempt_by_key(session, user, idempotency_key)
+        if earlier is None:
+            raise
+        return earlier
+    if attempt.passed:
+        update_completion(session, user, course, today, attempt)
+    return attempt
+
+
+def update_completion(session: Session, user: User, course: Course, today: date,
+                      attempt: QuizAttempt | None = None) -> None:
+    """Record the course as completed once every lesson is opened and the quiz passed."""
+    if session.scalar(select(CourseCompletion.id).where(CourseCompletion.user_id == user.id,
+                                                         CourseCompletion.course_id == course.id)):
+        return
+    if attempt is None:
+        attempt = session.scalar(
+            select(QuizAttempt).join(QuizAttempt.quiz_version)
+            .where(QuizAttempt.user_id == user.id, QuizVersion.course_id == course.id, QuizAttempt.passed.is_(True))
+            .order_by(QuizAttempt.id).limit(1))
+    done = completion.course_completed(
+        [lesson.id for lesson in course.active_lessons], viewed_lesson_ids(session, user.id), attempt is not None)
+    if not done:
+        return
+    session.add(CourseCompletion(user_id=user.id, course_id=course.id, completed_on=today, method="self",
+                                 attempt_id=attempt.id))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return
+    issue_certificate_if_trained(session, user)
+
+
+def required_course_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Course.id).where(Course.required.is_(True), Course.is_published.is_(True))))
+
+
+def trained_on(session: Session, user: User) -> date | None:
+    completions = dict(session.execute(
+        select(CourseCompletion.course_id, CourseCompletion.completed_on).where(CourseCompletion.user_id == user.id)
+    ).all())
+    return completion.trained_on(required_course_ids(session), completions)
+
+
+def issue_certificate_if_trained(session: Session, user: User) -> Certificate | None:
+    existing = certificate_of(session, user)
+    if existing is not None:
+        return existing
+    day = trained_on(session, user)
+    if day is None:
+        return None
+    certificate = Certificate(user_id=user.id, code=new_certificate_code(), trained_on=day)
+    session.add(certificate)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return certificate_of(session, user)
+    return certificate
+
+
+def certificate_of(session: Session, user: User) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+
+
+def new_certificate_code() -> str:
+    return "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(CERTIFICATE_CODE_LENGTH))
+
+
+def normalize_certificate_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def find_certificate(session: Session, raw_code: str) -> tuple[Certificate, User] | None:
+    code = normalize_certificate_code(raw_code)
+    row = session.execute(
+        select(Certificate, User).join(User, User.id == Certificate.user_id).where(Certificate.code == code)).first()
+    return (row[0], row[1]) if row else None
+
+
+def initials(full_name: str) -> str:
+    """'Nguyễn Văn An' -> 'N. V. A.': enough to match a paper, not enough to identify."""
+    return " ".join(part[0].upper() + "." for part in full_name.split() if part)
+
+
+def attempt_of(session: Session, user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id or attempt.quiz_version.course_id != course.id:
+        return None
+    return attempt

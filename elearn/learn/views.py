@@ -1,0 +1,202 @@
+"""The resident's path: course list, lessons, quiz, result, progress, certificate."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_from_directory,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
+from wtforms.validators import ValidationError
+
+from elearn.db import db_session
+from elearn.extensions import csrf, limiter
+from elearn.learn import services
+from elearn.learn.forms import QuizForm
+from elearn.models import Course
+from elearn.security import consent_required
+from elearn.training import scoring
+
+bp = Blueprint("learn", __name__, template_folder="templates")
+
+
+def today():
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def course_or_404(slug: str) -> Course:
+    return services.published_course(db_session(), slug) or abort(404)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.courses"))
+    return render_template("learn/home.html", courses=services.published_courses(db_session()))
+
+
+@bp.get("/courses")
+@consent_required
+def courses():
+    session = db_session()
+    listed = services.published_courses(session)
+    progress = services.progress_by_course(session, current_user.id, listed)
+    return render_template("learn/courses.html", courses=listed, progress=progress,
+                           certificate=services.certificate_of(session, current_user))
+
+
+@bp.get("/courses/<slug>")
+@consent_required
+def course(slug):
+    course = course_or_404(slug)
+    session = db_session()
+    progress = services.progress_by_course(session, current_user.id, [course])[course.id]
+    viewed = services.viewed_lesson_ids(session, current_user.id)
+    next_lesson = next((lesson for lesson in course.active_lessons if lesson.id not in viewed), None)
+    return render_template("learn/course.html", course=course, progress=progress, viewed=viewed,
+                           next_lesson=next_lesson)
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>")
+@consent_required
+def lesson(slug, lesson_slug):
+    course = course_or_404(slug)
+    lesson = services.active_lesson(course, lesson_slug) or abort(404)
+    services.record_lesson_view(db_session(), current_user, lesson, today())
+    lessons = course.active_lessons
+    index = lessons.index(lesson)
+    previous_lesson = lessons[index - 1] if index > 0 else None
+    next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
+    return render_template("learn/lesson.html", course=course, lesson=lesson, number=index + 1,
+                           count=len(lessons), previous_lesson=previous_lesson, next_lesson=next_lesson)
+
+
+@bp.get("/courses/<slug>/media/<path:name>")
+def media(slug, name):
+    course_or_404(slug)
+    folder = current_app.config["COURSES_PATH"] + f"/{slug}/media"
+    response = send_from_directory(folder, name, max_age=7 * 24 * 3600)
+    # An SVG opened on its own must not run anything.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@bp.get("/courses/<slug>/quiz")
+@consent_required
+def quiz(slug):
+    course = course_or_404(slug)
+    version = course.current_quiz or abort(404)
+    return render_template("learn/quiz.html", course=course, version=version, form=QuizForm.fresh(version.id),
+                           answers={}, missing=set())
+
+
+@bp.post("/courses/<slug>/quiz")
+@csrf.exempt  # checked below, so an expired token keeps the answers
+@consent_required
+def submit_quiz(slug):
+    course = course_or_404(slug)
+    session = db_session()
+    answers = QuizForm.answers(request.form)
+    form = QuizForm(meta={"csrf": False})
+    version = services.quiz_version_for(session, course, form.version_id())
+    key = form.key()
+    if version is None or answers is None or key is None:
+        return _quiz_again(course, course.current_quiz, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        # The page was open too long: keep every answer so nothing has to be chosen again.
+        return _quiz_again(course, version, answers, _("Trang đã mở quá lâu. Các câu trả lời của bạn vẫn còn, "
+                                                        "hãy bấm \u201cNộp bài\u201d một lần nữa."), key=key)
+    try:
+        earlier = services.attempt_by_key(session, current_user, key)
+    except services.IdempotencyKeyTaken:
+        return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
+    if earlier is not None:
+        return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=earlier.id), code=303)
+    keys = services.quiz_keys(version)
+    try:
+        scoring.check_answers(keys, answers)
+    except scoring.AnswerProblem:
+        return _quiz_again(course, version, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
+    missing = set(scoring.unanswered(keys, answers))
+    if missing:
+        return _quiz_again(course, version, answers, _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh "
+                                                        "dấu bên dưới.", count=len(missing)), missing=missing, key=key)
+    try:
+        attempt = services.submit_attempt(session, current_user, course, version, answers, key, today())
+    except services.IdempotencyKeyTaken:
+        return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
+    return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=attempt.id), code=303)
+
+
+def _quiz_again(course, version, answers, message, missing=frozenset(), key=None):
+    if version is None:
+        abort(404)
+    form = QuizForm.fresh(version.id)
+    if key:
+        form.idempotency_key.data = key
+    return render_template("learn/quiz.html", course=course, version=version, form=form, answers=answers,
+                           missing=missing, message=message), 400
+
+
+@bp.get("/courses/<slug>/quiz/attempts/<int:attempt_id>")
+@consent_required
+def quiz_result(slug, attempt_id):
+    course = course_or_404(slug)
+    session = db_session()
+    attempt = services.attempt_of(session, current_user, course, attempt_id) or abort(404)
+    picked: dict[int, set[int]] = {}
+    for answer in attempt.answers:
+        picked.setdefault(answer.question_id, set()).add(answer.choice_id)
+    progress = services.progress_by_course(session, current_user.id, [course])[course.id]
+    viewed = services.viewed_lesson_ids(session, current_user.id)
+    unread = [lesson for lesson in course.active_lessons if lesson.id not in viewed]
+    certificate = services.certificate_of(session, current_user)
+    return render_template("learn/result.html", course=course, attempt=attempt, picked=picked,
+                           progress=progress, unread=unread, certificate=certificate)
+
+
+@bp.get("/progress")
+@consent_required
+def progress():
+    session = db_session()
+    listed = services.published_courses(session)
+    progress = services.progress_by_course(session, current_user.id, listed)
+    required = [c for c in listed if c.required]
+    required_done = sum(1 for course in required if progress[course.id].completed_on)
+    return render_template("learn/progress.html", courses=listed, progress=progress, required=required,
+                           required_done=required_done,
+                           certificate=services.certificate_of(session, current_user))
+
+
+@bp.get("/certificate")
+@consent_required
+def certificate():
+    session = db_session()
+    certificate = services.certificate_of(session, current_user) or services.issue_certificate_if_trained(
+        session, current_user)
+    if certificate is None:
+        return redirect(url_for("learn.progress"))
+    verify_url = url_for("learn.verify", code=certificate.code, _external=True)
+    qr = segno.make(verify_url, error="m")
+    qr_svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=2, omitsize=False))
+    required = [c for c in services.published_courses(session) if c.required]
+    return render_template("learn/certificate.html", certificate=certificate, qr_svg=qr_svg,
+                           verify_url=verify_url, required=required)
+
+
+@bp.get("/verify/<code>")
+@limiter.limit("30 per minute")
+def verify(code):
+    found = services.find_certificate(db_session(), code)
+    if found is None:
+        return render_template("learn/verify.html", certificate=None, code=code[:40]), 404
+    certificate, user = found
+    return render_template("learn/verify.html", certificate=certificate,
+                           holder=services.initials(user.full_name), code=certificate.code)

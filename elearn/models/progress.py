@@ -1,0 +1,104 @@
+"""What a resident has done: lessons opened, quiz attempts, completions, certificates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from elearn.db import Base
+from elearn.models.content import Choice, Course, Lesson, Question, QuizVersion
+from elearn.models.types import utcnow
+
+
+class LessonView(Base):
+    __tablename__ = "lesson_views"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    first_viewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship()
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_version_id: Mapped[int] = mapped_column(ForeignKey("quiz_versions.id", ondelete="RESTRICT"), index=True)
+    # From a hidden form field: a double-tapped submit finds the first attempt instead of adding one.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    correct_count: Mapped[int] = mapped_column(Integer)
+    question_count: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    quiz_version: Mapped[QuizVersion] = relationship()
+    answers: Mapped[list[AttemptAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan"
+    )
+
+
+class AttemptAnswer(Base):
+    """One chosen choice; a multiple-answer question has several rows."""
+
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "choice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
+    choice_id: Mapped[int] = mapped_column(ForeignKey("choices.id", ondelete="RESTRICT"))
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+    choice: Mapped[Choice] = relationship()
+
+
+class CourseCompletion(Base):
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"), index=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16), default="self")  # self | assisted
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="SET NULL"))
+
+    course: Mapped[Course] = relationship()
+
+
+class Certificate(Base):
+    """Issued once a resident has completed every required course."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    program: Mapped[str] = mapped_column(String(64), default="basic-digital-skills")
+    trained_on: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AnonymousCompletion(Base):
+    """A deleted resident's completion, kept as a count so the commune's figures do not change.
+
+    No link to a person: only the village, sex and birth year that the reports group by.
+    """
+
+    __tablename__ = "anonymous_completions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
+    completed_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16))
+    sex: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(Integer)

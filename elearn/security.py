@@ -1,0 +1,82 @@
+"""Access checks in one place: who is signed in, which role may do what, response headers."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.db import db_session
+from elearn.extensions import login_manager
+from elearn.models import User
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None  # the sign-in page says it itself, in the user's language
+    login_manager.session_protection = "basic"  # "strong" signs phones out when their IP changes
+    app.after_request(_security_headers)
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    # The id in the cookie is a per-user token: rotating it ends every session of that user.
+    return db_session().scalar(select(User).where(User.session_token == session_token))
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    headers.add("Vary", "Cookie")
+    return response
+
+
+def role_required(*roles: str):
+    """Signed in, with one of `roles`; anyone else gets 404, as if the page did not exist."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles and current_user.role != "admin":
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def consent_required(view):
+    """Signed in and consenting to the privacy notice; after a withdrawal, ask again."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role == "resident" and current_user.active_consent is None:
+            return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a local path: refuses //host, /\\host, absolute URLs, javascript: and control characters."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    return not any(ch in target for ch in "\\\r\n\t") and not any(ord(ch) < 32 for ch in target)

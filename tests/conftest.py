@@ -1,0 +1,156 @@
+"""Fixtures in the manner of Flaskr: app, client, runner, and an `auth` helper.
+
+The schema is built once per run by the Alembic migrations, on SQLite by default or on the
+PostgreSQL named by ELEARN_TEST_DATABASE_URL; each test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from elearn import create_app
+from elearn.db import Base
+from elearn.extensions import limiter
+from elearn.migrate import upgrade
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_COURSES = FIXTURES / "courses"
+PASSWORD = "lua nuoc tra binh 2025"
+
+
+def reset_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("ELEARN_TEST_DATABASE_URL")
+    if url:
+        reset_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "COURSES_PATH": str(FIXTURE_COURSES),
+        "INSTANCE_PATH": str(tmp_path),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "hocso.test",
+    })
+    _empty_tables(app)
+    with app.app_context():
+        limiter.reset()
+    yield app
+    app.extensions["elearn_engine"].dispose()
+
+
+def _empty_tables(app) -> None:
+    engine = app.extensions["elearn_engine"]
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    from elearn.db import db_session
+
+    with app.app_context():
+        yield db_session()
+
+
+@pytest.fixture
+def villages(app):
+    from elearn.db import db_session
+    from elearn.models import Unit
+    from elearn.setup_data import load_units
+
+    with app.app_context():
+        session = db_session()
+        load_units(session)
+        return [unit.id for unit in session.query(Unit).filter_by(kind="village").order_by(Unit.id)]
+
+
+@pytest.fixture
+def courses(app):
+    from elearn.content.sync import sync_folder
+    from elearn.db import db_session
+
+    with app.app_context():
+        sync_folder(db_session(), FIXTURE_COURSES)
+
+
+def csrf_token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client, villages):
+        self.client = client
+        self.villages = villages
+
+    def registration(self, **changes) -> dict:
+        data = {
+            "full_name": "Nguyễn Thị Lan",
+            "phone": "0912 345 678",
+            "birth_date": "1975-03-25",
+            "sex": "female",
+            "village_id": str(self.villages[0]),
+            "password": PASSWORD,
+            "consent": "y",
+        }
+        data.update(changes)
+        return {key: value for key, value in data.items() if value is not None}
+
+    def register(self, **changes):
+        data = self.registration(**changes)
+        data["csrf_token"] = csrf_token(self.client, "/register")
+        return self.client.post("/register", data=data)
+
+    def sign_in(self, phone="0912345678", password=PASSWORD, **extra):
+        data = {"phone": phone, "password": password, "csrf_token": csrf_token(self.client, "/sign-in"), **extra}
+        return self.client.post("/sign-in", data=data)
+
+    def sign_out(self):
+        return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, "/me")})
+
+
+@pytest.fixture
+def auth(client, villages):
+    return AuthActions(client, villages)
+
+
+@pytest.fixture
+def today():
+    return date.today()
