@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from elearn.training.passwords import MAX_LENGTH, password_problem
@@ -76,3 +76,33 @@ class NewPasswordField(PasswordField):
         }
         if problem:
             raise ValidationError(messages[problem])
+
+
+class _ChoiceMessage:
+    """A choice that is missing, tampered with or not a number gets the field's own message."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except (ValidationError, ValueError):
+            raise ValidationError(self.message) from None
+        if self.data in (None, "", 0):
+            raise ValidationError(self.message)
+
+
+class ChoiceField(_ChoiceMessage, SelectField):
+    pass
+
+
+class RadioChoiceField(_ChoiceMessage, RadioField):
+    pass

@@ -63,9 +63,16 @@ def app(database_url, tmp_path):
 
 def _empty_tables(app) -> None:
     engine = app.extensions["elearn_engine"]
+    tables = Base.metadata.sorted_tables
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        connection.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in reversed(tables):
             connection.execute(table.delete())
+        connection.execute(text("PRAGMA foreign_keys=ON"))
 
 
 @pytest.fixture
@@ -80,10 +87,11 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    from elearn.db import db_session
-
-    with app.app_context():
-        yield db_session()
+    """A session of the test's own, outside any request: no app context is left pushed,
+    so each test-client request gets its own `g` as in production."""
+    session = app.extensions["elearn_sessionmaker"]()
+    yield session
+    session.close()
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import BooleanField, PasswordField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from elearn.forms import DayField, NewPasswordField, PhoneField
+from elearn.forms import ChoiceField, DayField, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 
 SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]
@@ -19,10 +19,9 @@ class ProfileFields(FlaskForm):
     )
     phone = PhoneField(_l("Số điện thoại"))
     birth_date = DayField(_l("Ngày sinh"))
-    sex = RadioField(_l("Giới tính"), choices=SEX_CHOICES,
-                     validators=[InputRequired(_l("Vui lòng chọn Nam hoặc Nữ."))])
-    village_id = SelectField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=int,
-                             validators=[DataRequired(_l("Vui lòng chọn thôn nơi bạn ở."))])
+    sex = RadioChoiceField(_l("Giới tính"), choices=SEX_CHOICES, message=_l("Vui lòng chọn Nam hoặc Nữ."))
+    village_id = ChoiceField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=int,
+                             message=_l("Vui lòng chọn thôn nơi bạn ở."))
 
     def __init__(self, *args, villages=(), today=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -171,7 +171,7 @@ def change_password():
     if form.validate_on_submit():
         if services.password_matches(current_user, form.current_password.data):
             services.change_password(db_session(), current_user, form.new_password.data)
-            login_user(current_user)  # this phone stays signed in with the new token; others are out
+            login_user(current_user._get_current_object())  # this phone stays signed in with the new token; others are out
             flash(_("Đã đổi mật khẩu. Các điện thoại khác đã bị đăng xuất."), "success")
             return redirect(url_for("auth.profile"))
         form.current_password.errors.append(_("Mật khẩu hiện tại chưa đúng."))

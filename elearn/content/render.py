@@ -14,6 +14,7 @@ from pathlib import Path
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
@@ -103,6 +104,31 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+_QUOTE_PREFIX = re.compile(r"^((?:\s{0,3}>\s?)*)(.*)$")
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+\S")
+
+
+class _ListAfterParagraph(Preprocessor):
+    """Let a list start right under a line of text, as CommonMark and most editors do.
+
+    Authors write `> **Tóm tắt**` with the bullets on the next line; Python-Markdown would
+    otherwise run them into the paragraph.
+    """
+
+    def run(self, lines):
+        output: list[str] = []
+        previous_prefix, previous_text = "", ""
+        for line in lines:
+            prefix, text = _QUOTE_PREFIX.match(line).groups()
+            if (_LIST_ITEM.match(text) and previous_text.strip() and not _LIST_ITEM.match(previous_text)
+                    and prefix.replace(" ", "") == previous_prefix.replace(" ", "")
+                    and not previous_text.startswith((" ", "\t"))):
+                output.append(prefix.rstrip())
+            output.append(line)
+            previous_prefix, previous_text = prefix, text
+        return output
+
+
 class _MediaTreeprocessor(Treeprocessor):
     def __init__(self, md, resolve_media: MediaResolver | None, shift_headings: int):
         super().__init__(md)
@@ -133,6 +159,7 @@ class _MediaExtension(Extension):
         self.shift_headings = shift_headings
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
+        md.preprocessors.register(_ListAfterParagraph(md), "elearn_list_after_paragraph", 25)
         md.treeprocessors.register(_MediaTreeprocessor(md, self.resolve_media, self.shift_headings), "elearn_media", 0)
 
 

@@ -1,0 +1,97 @@
+"""Registering on a phone: every bad input gets a Vietnamese message next to its field, nothing lost."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from elearn.models import ConsentRecord, User
+
+
+def error_for(page: str, field: str) -> str:
+    match = re.search(rf'<p class="error" id="{field}-error"><strong>Lỗi:</strong> ([^<]+)</p>', page)
+    return match.group(1) if match else ""
+
+
+def test_a_resident_registers_and_lands_on_the_course_list(client, auth, db, courses):
+    response = auth.register()
+    assert response.status_code == 302 and response.headers["Location"].endswith("/courses")
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Chào mừng Nguyễn Thị Lan" in page and "Khóa Alpha" in page
+    user = db.scalar(select(User))
+    assert user.phone == "+84912345678" and user.birth_date == date(1975, 3, 25) and user.role == "resident"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_consent_is_recorded_with_time_and_notice_version(auth, db, app):
+    auth.register()
+    consent = db.scalar(select(ConsentRecord))
+    assert consent.purpose == "learning"
+    assert consent.notice_version == app.config["PRIVACY_NOTICE_VERSION"] and consent.given_at is not None
+
+
+def test_the_form_uses_phone_keyboards_and_an_unticked_consent(client, villages):
+    page = client.get("/register").get_data(as_text=True)
+    assert re.search(r'<input[^>]*type="tel"[^>]*name="phone"|<input[^>]*name="phone"[^>]*type="tel"', page)
+    assert re.search(r'<input[^>]*name="birth_date"[^>]*type="date"|<input[^>]*type="date"[^>]*name="birth_date"', page)
+    consent = re.search(r'<input[^>]*name="consent"[^>]*>', page).group(0)
+    assert "checked" not in consent
+    assert '<label for="phone">Số điện thoại</label>' in page
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"phone": "12345"}, "phone", "Số điện thoại chưa đúng"),
+    ({"phone": "0212 345 678"}, "phone", "Số điện thoại chưa đúng"),
+    ({"phone": ""}, "phone", "Vui lòng nhập số điện thoại"),
+    ({"birth_date": (date.today() + timedelta(days=3)).isoformat()}, "birth_date", "không thể ở sau ngày hôm nay"),
+    ({"birth_date": "2001-02-30"}, "birth_date", "Ngày không đúng"),
+    ({"birth_date": "31/13/1980"}, "birth_date", "Ngày không đúng"),
+    ({"birth_date": "hôm qua"}, "birth_date", "Ngày không đúng"),
+    ({"birth_date": (date.today() - timedelta(days=14 * 365)).isoformat()}, "birth_date", "đủ 15 tuổi"),
+    ({"birth_date": "1850-01-01"}, "birth_date", "Ngày không đúng"),
+    ({"password": "abc123"}, "password", "ít nhất 8 ký tự"),
+    ({"password": "12345678"}, "password", "quá dễ đoán"),
+    ({"consent": None}, "consent", "Bạn cần đánh dấu ô này"),
+    ({"full_name": "   "}, "full_name", "Vui lòng nhập họ và tên"),
+    ({"sex": None}, "sex", "Vui lòng chọn Nam hoặc Nữ"),
+    ({"sex": "other"}, "sex", "Vui lòng chọn Nam hoặc Nữ"),
+    ({"village_id": "0"}, "village_id", "Vui lòng chọn thôn"),
+    ({"village_id": "999999"}, "village_id", "Vui lòng chọn thôn"),
+    ({"village_id": "abc"}, "village_id", "Vui lòng chọn thôn"),
+])
+def test_bad_input_gets_a_message_by_its_field_and_keeps_the_rest(auth, db, changes, field, message):
+    response = auth.register(**changes)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in error_for(page, field), page
+    assert f'aria-describedby="{field}-error' in page or f'{field}-error' in page
+    if field != "full_name":
+        assert 'value="Nguyễn Thị Lan"' in page
+    if field != "phone":
+        assert 'value="0912 345 678"' in page
+    assert db.scalar(select(User)) is None
+
+
+def test_a_date_typed_as_dd_mm_yyyy_is_understood(auth, db):
+    assert auth.register(birth_date="05/09/1968").status_code == 302
+    assert db.scalar(select(User.birth_date)) == date(1968, 9, 5)
+
+
+def test_a_duplicate_phone_written_differently_is_refused(client, auth, db):
+    auth.register()
+    auth.sign_out()
+    response = auth.register(phone="+84912345678", full_name="Trần Văn Bình")
+    assert response.status_code == 400
+    assert "đã có tài khoản" in error_for(response.get_data(as_text=True), "phone")
+    assert len(db.scalars(select(User)).all()) == 1
+
+
+def test_a_15_year_old_needs_a_guardians_consent(auth, db):
+    today = date.today()
+    fifteen = date(today.year - 15, 1, 1) if today >= date(today.year, 1, 1) else None
+    response = auth.register(birth_date=fifteen.isoformat())
+    assert response.status_code == 400
+    assert "người giám hộ" in error_for(response.get_data(as_text=True), "guardian_consent")
+    assert auth.register(birth_date=fifteen.isoformat(), guardian_consent="y").status_code == 302
+    purposes = sorted(db.scalars(select(ConsentRecord.purpose)))
+    assert purposes == ["guardian", "learning"]
