@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config or {})
     Path(app.config.get("INSTANCE_PATH", app.instance_path)).mkdir(parents=True, exist_ok=True)
 
+    from elearn.auth.services import configure_hashing
+
+    configure_hashing(**app.config.get("PASSWORD_HASH_PARAMETERS", {}))
     db.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

@@ -1,6 +1,7 @@
 """Form fields shared by every blueprint: Vietnamese phones, dates typed either way, passwords."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,13 @@ from elearn.training.passwords import MAX_LENGTH, password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def clean_text(value: str | None) -> str | None:
+    """One Unicode form (NFC) and single spaces: 'Á' typed two ways is one letter."""
+    if value is None:
+        return None
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 class PhoneField(StringField):

@@ -53,6 +53,8 @@ def app(database_url, tmp_path):
         "INSTANCE_PATH": str(tmp_path),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "hocso.test",
+        # Cheap argon2 for speed; production uses the library defaults (see test_password_hashing).
+        "PASSWORD_HASH_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     })
     _empty_tables(app)
     with app.app_context():

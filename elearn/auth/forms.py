@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from elearn.forms import ChoiceField, DayField, NewPasswordField, PhoneField, RadioChoiceField
+from elearn.forms import ChoiceField, clean_text, DayField, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 
 SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]
@@ -15,6 +15,7 @@ class ProfileFields(FlaskForm):
     full_name = StringField(
         _l("Họ và tên"),
         validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Họ tên dài quá 120 ký tự."))],
+        filters=[clean_text],
         render_kw={"autocomplete": "name", "maxlength": 120},
     )
     phone = PhoneField(_l("Số điện thoại"))

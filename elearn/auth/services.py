@@ -24,9 +24,16 @@ from elearn.models import (
 )
 from elearn.models.types import utcnow
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106 low-memory)
 # Verifying against this when the phone is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def configure_hashing(**parameters) -> None:
+    """Change argon2 parameters (tests use cheap ones); hashes made before are upgraded at sign-in."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(**parameters) if parameters else PasswordHasher()
+    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class PhoneTaken(Exception):

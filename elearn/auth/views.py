@@ -54,7 +54,7 @@ def register():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/register.html", form=form), status
     data = services.Registration(
-        full_name=form.full_name.data.strip(),
+        full_name=form.full_name.data,
         phone=form.phone.normal,
         birth_date=form.birth_date.day,
         sex=form.sex.data,
@@ -155,7 +155,7 @@ def edit_profile():
     if not form.validate_on_submit():
         return render_template("auth/edit_profile.html", form=form), 400 if request.method == "POST" else 200
     try:
-        services.update_profile(db_session(), user, full_name=form.full_name.data.strip(), phone=form.phone.normal,
+        services.update_profile(db_session(), user, full_name=form.full_name.data, phone=form.phone.normal,
                                 birth_date=form.birth_date.day, sex=form.sex.data, village_id=form.village_id.data)
     except services.PhoneTaken:
         form.phone.errors.append(_("Số điện thoại này đã có tài khoản khác."))

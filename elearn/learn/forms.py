@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from werkzeug.datastructures import MultiDict
+
+
+ANSWER_FIELD = re.compile(r"q\d{1,12}")
 
 
 class QuizForm(FlaskForm):
@@ -25,13 +29,12 @@ class QuizForm(FlaskForm):
         """{question id: {choice ids}}; None when a field is not a pair of whole numbers."""
         answers: dict[int, set[int]] = {}
         for name in formdata:
-            if not name.startswith("q"):
+            if not ANSWER_FIELD.fullmatch(name):
                 continue
-            try:
-                question_id = int(name[1:])
-                answers[question_id] = {int(value) for value in formdata.getlist(name)}
-            except ValueError:
+            values = formdata.getlist(name)
+            if not all(value.isdigit() for value in values):
                 return None
+            answers[int(name[1:])] = {int(value) for value in values}
         return answers
 
     def version_id(self) -> int | None:

@@ -28,6 +28,12 @@ def today():
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+def public_url(path: str) -> str:
+    """An address people can open from paper: ELEARN_PUBLIC_URL behind a proxy, else this host."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
 def course_or_404(slug: str) -> Course:
     return services.published_course(db_session(), slug) or abort(404)
 
@@ -183,7 +189,7 @@ def certificate():
         session, current_user)
     if certificate is None:
         return redirect(url_for("learn.progress"))
-    verify_url = url_for("learn.verify", code=certificate.code, _external=True)
+    verify_url = public_url(url_for("learn.verify", code=certificate.code))
     qr = segno.make(verify_url, error="m")
     qr_svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=2, omitsize=False))
     required = [c for c in services.published_courses(session) if c.required]

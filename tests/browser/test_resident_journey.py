@@ -109,6 +109,10 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
             page.wait_for_load_state("load")
             overflow = horizontal_overflow(page)
             assert overflow <= 0, f"lesson {course.slug}/{index} scrolls sideways by {overflow}px at 360px"
+            # Pictures load lazily: bring each into view, as a reader scrolling down would.
+            page.evaluate("document.querySelectorAll('article img').forEach(i => i.scrollIntoView())")
+            page.wait_for_function("[...document.images].every(i => i.complete)", timeout=10_000)
+            page.evaluate("window.scrollTo(0, 0)")
             broken = page.evaluate("[...document.images].filter(i => !i.complete || !i.naturalWidth)"
                                    ".map(i => i.src)")
             assert not broken, f"images that did not load: {broken}"

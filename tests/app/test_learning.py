@@ -1,0 +1,245 @@
+"""The resident's path: lessons, quiz with instant feedback, completion, certificate."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from elearn.models import Certificate, Choice, Course, CourseCompletion, LessonView, Question, QuizAttempt
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def resident(auth, courses):
+    auth.register()
+    return auth
+
+
+def quiz_form(client, slug):
+    """The hidden fields of the quiz page as a resident's browser would send them."""
+    page = client.get(f"/courses/{slug}/quiz").get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"', page))
+    if "csrf_token" not in fields:
+        fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return fields
+
+
+def answers(db, slug, right=True):
+    """{'q<id>': [choice ids]} answering every question right (or every one wrong)."""
+    course = db.scalar(select(Course).where(Course.slug == slug))
+    result = {}
+    for question in course.current_quiz.questions:
+        picked = [c.id for c in question.choices if c.is_correct == right]
+        result[f"q{question.id}"] = picked if question.kind == "multiple" or right else picked[:1]
+    return result
+
+
+def read_all_lessons(client, db, slug):
+    course = db.scalar(select(Course).where(Course.slug == slug))
+    for lesson in course.active_lessons:
+        assert client.get(f"/courses/{slug}/lessons/{lesson.slug}").status_code == 200
+
+
+def submit(client, slug, data):
+    return client.post(f"/courses/{slug}/quiz", data=data)
+
+
+def test_the_course_list_shows_each_courses_progress(client, db, resident):
+    client.get("/courses/alpha/lessons/mo-dau")
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Đã đọc 1/2 bài" in page and "Đang học" in page
+    assert "Đã đọc 0/1 bài" in page and "Chưa bắt đầu" in page
+
+
+def test_a_lesson_page_shows_the_sanitised_lesson_and_the_way_on(client, resident):
+    page = client.get("/courses/alpha/lessons/mo-dau").get_data(as_text=True)
+    assert "<h1>Mở đầu</h1>" in page and "Đây là bài mở đầu." in page
+    assert 'src="/courses/alpha/media/phone.svg"' in page and 'loading="lazy"' in page
+    assert 'width="120" height="200"' in page or ('width="120"' in page and 'height="200"' in page)
+    assert "Bài 1 trên 2" in page
+    assert 'href="/courses/alpha/lessons/tiep-theo"' in page
+    last = client.get("/courses/alpha/lessons/tiep-theo").get_data(as_text=True)
+    assert 'href="/courses/alpha/quiz"' in last and 'href="/courses/alpha/lessons/mo-dau"' in last
+
+
+def test_opening_a_lesson_twice_records_one_view(client, db, resident):
+    client.get("/courses/alpha/lessons/mo-dau")
+    client.get("/courses/alpha/lessons/mo-dau")
+    assert db.scalar(select(func.count(LessonView.id))) == 1
+
+
+def test_unknown_courses_and_lessons_are_404(client, resident):
+    assert client.get("/courses/nope").status_code == 404
+    assert client.get("/courses/alpha/lessons/nope").status_code == 404
+    assert client.get("/courses/alpha/quiz/attempts/999").status_code == 404
+
+
+def test_course_media_is_served_inert(client, resident):
+    response = client.get("/courses/alpha/media/phone.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    response.close()
+    assert client.get("/courses/alpha/media/../course.md").status_code == 404
+
+
+def test_the_quiz_works_without_javascript(client, resident):
+    page = client.get("/courses/alpha/quiz").get_data(as_text=True)
+    assert "<script" not in page
+    assert page.count('type="radio"') == 5 and page.count('type="checkbox"') == 3
+    assert 'action="/courses/alpha/quiz"' in page and "Chọn tất cả các ý đúng" in page
+
+
+def test_a_right_answer_passes_and_a_wrong_one_is_marked_wrong(client, db, resident):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    first_question = db.scalar(select(Question).order_by(Question.id))
+    wrong = db.scalar(select(Choice).where(Choice.question_id == first_question.id, Choice.is_correct.is_(False)))
+    data[f"q{first_question.id}"] = [wrong.id]
+    response = submit(client, "alpha", data)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Bạn trả lời đúng 2 trên 3 câu (66%)" in page and "Chúc mừng, bạn đã đạt!" in page
+    assert page.count("✗ Sai") == 1 and page.count("✓ Đúng") == 2
+    assert "Vì đúng một là đúng." in page  # the explanation
+    assert "(bạn chọn)" in page
+
+
+def test_a_failed_quiz_can_be_tried_again(client, db, resident):
+    response = submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha", right=False)})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Chưa đạt: cần đúng 60%" in page and "Làm lại bài kiểm tra" in page
+    response = submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
+    assert "Chúc mừng" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 2
+
+
+def test_a_double_tapped_submit_records_one_attempt(client, db, resident):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    first = submit(client, "alpha", data)
+    second = submit(client, "alpha", data)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_missing_answers_are_pointed_out_and_the_rest_kept(client, db, resident):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    dropped = sorted(k for k in data if k.startswith("q"))[0]
+    kept = sorted(k for k in data if k.startswith("q"))[1]
+    del data[dropped]
+    response = submit(client, "alpha", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Bạn còn 1 câu chưa trả lời" in page
+    assert f'id="{dropped}-error"' in page
+    for choice_id in data[kept]:
+        assert re.search(rf'name="{kept}" value="{choice_id}" checked', page)
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 0
+
+
+@pytest.mark.parametrize("tamper", ["other_question", "unknown_question", "not_a_number", "two_for_single",
+                                    "other_course_version"])
+def test_a_tampered_quiz_post_records_nothing(client, db, resident, tamper):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    keys = sorted(k for k in data if k.startswith("q"))
+    if tamper == "other_question":
+        data[keys[0]] = data[keys[2]]
+    elif tamper == "unknown_question":
+        data["q999999"] = data[keys[0]]
+    elif tamper == "not_a_number":
+        data[keys[0]] = ["abc"]
+    elif tamper == "two_for_single":
+        question_id = int(keys[0][1:])
+        data[keys[0]] = list(db.scalars(select(Choice.id).where(Choice.question_id == question_id)))[:2]
+    else:
+        beta = db.scalar(select(Course).where(Course.slug == "beta"))
+        data["quiz_version_id"] = str(beta.current_quiz.id)
+    response = submit(client, "alpha", data)
+    assert response.status_code == 400
+    assert "không hợp lệ" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 0
+
+
+def test_an_idempotency_key_used_by_someone_else_is_refused(app, client, db, resident, auth):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    first = submit(client, "alpha", data)
+    assert first.status_code == 303
+    other = app.test_client()
+    token = csrf_token(other, "/register")
+    other.post("/register", data={**auth.registration(phone="0987 654 321"), "csrf_token": token})
+    replay = {**data, "csrf_token": quiz_form(other, "alpha")["csrf_token"]}
+    response = other.post("/courses/alpha/quiz", data=replay)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "không hợp lệ" in page and "Chúc mừng" not in page
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_an_expired_token_brings_the_quiz_back_with_the_answers_selected(client, db, resident):
+    data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
+    data["csrf_token"] = "expired-or-forged"
+    response = submit(client, "alpha", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Trang đã mở quá lâu" in page
+    for name, picked in data.items():
+        if re.fullmatch(r"q\d+", name):
+            for choice_id in picked:
+                assert re.search(rf'name="{name}" value="{choice_id}" checked', page)
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = submit(client, "alpha", {**data, "csrf_token": fresh})
+    assert response.status_code == 303
+    assert db.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_a_passed_quiz_without_every_lesson_read_does_not_complete_the_course(client, db, resident):
+    response = submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "hãy đọc nốt các bài sau" in page and "Mở đầu" in page
+    assert db.scalar(select(func.count(CourseCompletion.id))) == 0
+    read_all_lessons(client, db, "alpha")
+    assert db.scalar(select(func.count(CourseCompletion.id))) == 1
+
+
+def test_completing_every_required_course_gives_a_certificate_that_verifies(client, db, resident):
+    for slug in ("alpha", "beta"):
+        read_all_lessons(client, db, slug)
+        assert client.get("/certificate").status_code == 302
+        submit(client, slug, {**quiz_form(client, slug), **answers(db, slug)})
+    certificate = db.scalar(select(Certificate))
+    assert certificate is not None
+    page = client.get("/certificate").get_data(as_text=True)
+    assert "Nguyễn Thị Lan" in page and "<svg" in page
+    assert certificate.code[:4] in page
+    assert "Khóa Alpha; Khóa Beta" in page
+    assert re.search(r"\d{2}/\d{2}/\d{4}", page)
+    verify = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "N. T. L." in verify and "Nguyễn" not in verify and "Chứng nhận này là thật" in verify
+    grouped = f"{certificate.code[:4]}-{certificate.code[4:8]}-{certificate.code[8:]}".lower()
+    assert client.get(f"/verify/{grouped}").status_code == 200
+    progress = client.get("/progress").get_data(as_text=True)
+    assert "Bạn đã học xong chương trình kỹ năng số cơ bản" in progress
+
+
+def test_an_unknown_certificate_code_says_so(client):
+    response = client.get("/verify/ABCD-EFGH-JKMN")
+    assert response.status_code == 404
+    assert "Không tìm thấy chứng nhận" in response.get_data(as_text=True)
+
+
+def test_a_resident_cannot_open_another_residents_attempt(app, client, db, resident, auth):
+    response = submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
+    location = response.headers["Location"]
+    other = app.test_client()
+    token = csrf_token(other, "/register")
+    other.post("/register", data={**auth.registration(phone="0987 654 321"), "csrf_token": token})
+    assert other.get(location).status_code == 404
+    assert client.get(location).status_code == 200
+
+
+def test_learning_pages_need_a_signed_in_resident(client, courses):
+    for path in ("/courses", "/courses/alpha", "/courses/alpha/lessons/mo-dau", "/courses/alpha/quiz",
+                 "/progress", "/certificate", "/me"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"], path
+
+
+def test_the_home_page_lists_courses_for_visitors(client, courses):
+    page = client.get("/").get_data(as_text=True)
+    assert "Khóa Alpha" in page and "Đăng ký để bắt đầu" in page
