@@ -1,0 +1,49 @@
+"""The `elearn` command: courses check and sync."""
+import shutil
+
+from sqlalchemy import func, select
+
+from elearn.models import Course
+from tests.conftest import FIXTURE_COURSES
+
+
+def test_courses_check_passes_good_courses_and_prints_their_size(runner):
+    result = runner.invoke(args=["courses", "check", str(FIXTURE_COURSES)])
+    assert result.exit_code == 0, result.output
+    assert "OK: 2 course(s)" in result.output
+    assert "required set: 2 course(s)" in result.output
+
+
+def test_courses_check_names_every_problem_and_fails(runner, tmp_path):
+    folder = tmp_path / "courses"
+    shutil.copytree(FIXTURE_COURSES, folder)
+    (folder / "alpha" / "quiz.md").write_text("## Q?\n- [x] Chỉ một lựa chọn\n")
+    (folder / "beta" / "course.md").write_text((folder / "beta" / "course.md").read_text().replace(
+        "order: 2", "order: 2\ncolour: blue"))
+    result = runner.invoke(args=["courses", "check", str(folder)])
+    assert result.exit_code == 1
+    assert f"{folder}/alpha/quiz.md:1: question has only one choice" in result.output
+    assert f"{folder}/beta/course.md:8: unknown front-matter key 'colour'" in result.output
+    assert "2 problem(s) found." in result.output
+
+
+def test_courses_sync_loads_and_refuses_broken_files(runner, db, tmp_path):
+    result = runner.invoke(args=["courses", "sync", str(FIXTURE_COURSES)])
+    assert result.exit_code == 0 and "created: 2" in result.output
+    folder = tmp_path / "courses"
+    shutil.copytree(FIXTURE_COURSES, folder)
+    (folder / "beta" / "01-mat-khau.md").write_text("Không có tiêu đề\n")
+    result = runner.invoke(args=["courses", "sync", str(folder)])
+    assert result.exit_code == 1 and "Nothing was changed" in result.output
+    assert db.scalar(select(func.count(Course.id))) == 2
+
+
+def test_prepare_loads_units_courses_and_prints_a_one_time_admin_password(runner, db, monkeypatch):
+    monkeypatch.delenv("ELEARN_ADMIN_PASSWORD", raising=False)
+    monkeypatch.delenv("ELEARN_ADMIN_PHONE", raising=False)
+    result = runner.invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert "password:" in result.output and "shown only once" in result.output
+    again = runner.invoke(args=["prepare"])
+    assert "password:" not in again.output
+    assert db.scalar(select(func.count(Course.id))) == 2
