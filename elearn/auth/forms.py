@@ -35,7 +35,7 @@ class ProfileFields(FlaskForm):
         if field.day is None:
             return
         if field.day > self.today:
-            raise ValidationError(_l("Ngày sinh không thể ở sau ngày hôm nay."))
+            raise ValidationError(_l("Ngày sinh không thể sau ngày hôm nay."))
         age = age_on(field.day, self.today)
         if age < MIN_REGISTRATION_AGE:
             raise ValidationError(_l("Bạn cần đủ 15 tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp."))
@@ -50,7 +50,7 @@ class RegistrationForm(ProfileFields):
 
     def validate_consent(self, field):
         if not field.data:
-            raise ValidationError(_l("Bạn cần đánh dấu ô này để đăng ký. Hãy đọc Thông báo trước."))
+            raise ValidationError(_l("Bạn cần đánh dấu ô này để đăng ký. Hãy đọc Thông báo về dữ liệu cá nhân trước."))
 
     def needs_guardian(self) -> bool:
         day = self.birth_date.day

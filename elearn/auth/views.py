@@ -158,7 +158,7 @@ def edit_profile():
         services.update_profile(db_session(), user, full_name=form.full_name.data, phone=form.phone.normal,
                                 birth_date=form.birth_date.day, sex=form.sex.data, village_id=form.village_id.data)
     except services.PhoneTaken:
-        form.phone.errors.append(_("Số điện thoại này đã có tài khoản khác."))
+        form.phone.errors.append(_("Số điện thoại này đã được dùng cho một tài khoản khác."))
         return render_template("auth/edit_profile.html", form=form), 400
     flash(_("Đã lưu thông tin của bạn."), "success")
     return redirect(url_for("auth.profile"))
