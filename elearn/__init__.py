@@ -8,8 +8,8 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     from elearn import config as settings
-    from elearn import db, errors, i18n, security
-    from elearn.extensions import csrf, limiter, login_manager
+    from elearn import assets, db, errors, i18n, security
+    from elearn.extensions import compress, csrf, limiter, login_manager
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
     app.config.from_mapping(settings.DEFAULTS)
@@ -25,12 +25,14 @@ def create_app(config: dict | None = None) -> Flask:
     configure_hashing(**app.config.get("PASSWORD_HASH_PARAMETERS", {}))
     db.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
     i18n.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    assets.init_app(app)
 
     from elearn.api.views import bp as api_bp
     from elearn.auth.views import bp as auth_bp

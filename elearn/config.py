@@ -69,5 +69,11 @@ DEFAULTS = {
     "PRIVACY_NOTICE_VERSION": "2026-11",
     "LOGIN_LIMITS": "10 per 15 minutes",
     "RATELIMIT_HEADERS_ENABLED": False,
-    "SYNC_COURSES_ON_START": False,
+    # Phones on weak mobile data: gzip is understood everywhere and cheap for the server.
+    "COMPRESS_ALGORITHM": ["gzip"],
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_MIN_SIZE": 500,
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "image/svg+xml", "text/csv",
+                           "application/javascript"],
+    "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
 }

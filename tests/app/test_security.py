@@ -1,4 +1,6 @@
 """Defaults that protect every page: headers, inert user text, health check, errors."""
+import re
+
 from sqlalchemy import select
 
 from elearn.models import User
@@ -72,3 +74,12 @@ def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(app, db, auth):
         assert new != old and "m=2048,t=2" in new
     finally:
         services.configure_hashing(**app.config["PASSWORD_HASH_PARAMETERS"])
+
+
+def test_pages_and_the_stylesheet_are_sent_compressed_to_phones(client):
+    page = client.get("/sign-in", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    css_url = re.search(r'href="(/static/site\.css\?v=[0-9a-f]+)"', client.get("/sign-in").get_data(as_text=True))
+    css = client.get(css_url.group(1), headers={"Accept-Encoding": "gzip"})
+    assert css.headers["Content-Encoding"] == "gzip" and "max-age=604800" in css.headers["Cache-Control"]
+    css.close()
