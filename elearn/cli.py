@@ -56,6 +56,73 @@ def courses_sync(path: Path | None):
                f"unpublished: {len(report.unpublished)}")
 
 
+@courses_cli.command("export", help="Write a course folder as SLUG.zip, to share with another commune.")
+@click.argument("slug")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Where to write (default: ./SLUG.zip).")
+@with_appcontext
+def courses_export(slug: str, output: Path | None):
+    from elearn.content.archive import export_course
+
+    folder = Path(current_app.config["COURSES_PATH"]) / slug
+    if not (folder / "course.md").exists():
+        click.echo(f"No course '{slug}' in {folder.parent}.", err=True)
+        sys.exit(1)
+    target = export_course(folder, output or Path(f"{slug}.zip"))
+    click.echo(f"Exported {slug} to {target}")
+
+
+@courses_cli.command("import", help="Check a course .zip, add it to the courses folder and load it.")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a course of the same name.")
+@with_appcontext
+def courses_import(archive: Path, replace: bool):
+    from elearn.content.archive import ArchiveRefused, install_course, restore_previous
+    from elearn.content.sync import sync_folder
+
+    courses_folder = Path(current_app.config["COURSES_PATH"])
+    try:
+        slug, previous = install_course(archive, courses_folder, replace=replace)
+    except ArchiveRefused as refused:
+        for problem in refused.problems:
+            click.echo(problem, err=True)
+        click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
+    try:
+        sync_folder(db_session(), courses_folder)
+    except CourseErrors as errors:
+        restore_previous(courses_folder, slug, previous)
+        click.echo("Nothing was imported.", err=True)
+        _problem_exit(errors.problems)
+    if previous is not None:
+        import shutil
+
+        shutil.rmtree(previous.parent, ignore_errors=True)
+    click.echo(f"Imported {slug}{' (replaced)' if previous else ''}.")
+
+
+@click.group("users", help="Accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create", help="Create a trainer, official or admin account (residents register themselves).")
+@click.option("--role", type=click.Choice(["trainer", "official", "admin"]), required=True)
+@click.option("--phone", required=True, help="Vietnamese mobile number, e.g. 0912 345 678.")
+@click.option("--name", "full_name", required=True)
+@click.option("--unit", "unit_id", type=int, help="Id of the unit (commune or village) the account looks after.")
+@click.password_option(help="Asked for when not given (at least 8 characters).")
+@with_appcontext
+def users_create(role: str, phone: str, full_name: str, unit_id: int | None, password: str):
+    from elearn.setup_data import StaffProblem, create_staff
+
+    try:
+        create_staff(db_session(), role=role, phone=phone, full_name=full_name, unit_id=unit_id, password=password)
+    except StaffProblem as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    click.echo(f"Created {role} account for {phone}.")
+
+
 @click.group("db", help="Database schema.")
 def db_cli():
     pass
@@ -129,6 +196,7 @@ def prepare(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(serve)
     app.cli.add_command(prepare_command)
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from elearn.auth.services import audit, hash_password, new_session_token
 from elearn.models import Unit, User
+from elearn.training.passwords import password_problem
+from elearn.training.phones import InvalidPhone, normalize_phone
 
 BUNDLED_UNITS = Path(__file__).resolve().parent / "data" / "units.yaml"
 DEFAULT_ADMIN_PHONE = "+84900000000"
@@ -50,3 +52,29 @@ def ensure_admin(session: Session, phone: str | None, password: str | None) -> s
     audit(session, "admin_created", subject_id=admin.id)
     session.commit()
     return generated
+
+
+class StaffProblem(ValueError):
+    pass
+
+
+def create_staff(session: Session, *, role: str, phone: str, full_name: str, unit_id: int | None,
+                 password: str) -> User:
+    try:
+        normal = normalize_phone(phone)
+    except InvalidPhone:
+        raise StaffProblem(f"'{phone}' is not a Vietnamese mobile number") from None
+    problem = password_problem(password)
+    if problem:
+        raise StaffProblem(f"password refused: {problem.replace('_', ' ')}")
+    if session.scalar(select(User.id).where(User.phone == normal)):
+        raise StaffProblem("an account with this phone number exists")
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise StaffProblem(f"no unit with id {unit_id}")
+    user = User(full_name=" ".join(full_name.split()), phone=normal, password_hash=hash_password(password),
+                role=role, scope_unit_id=unit_id, session_token=new_session_token())
+    session.add(user)
+    session.flush()
+    audit(session, "account_created", subject_id=user.id, role=role)
+    session.commit()
+    return user

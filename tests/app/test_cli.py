@@ -47,3 +47,16 @@ def test_prepare_loads_units_courses_and_prints_a_one_time_admin_password(runner
     again = runner.invoke(args=["prepare"])
     assert "password:" not in again.output
     assert db.scalar(select(func.count(Course.id))) == 2
+
+
+def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client):
+    from elearn.models import User
+
+    result = runner.invoke(args=["users", "create", "--role", "trainer", "--phone", "0933 111 222",
+                                 "--name", "Phạm Văn Hùng", "--password", "to cong nghe so thon"])
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User))
+    assert (user.role, user.phone) == ("trainer", "+84933111222")
+    refused = runner.invoke(args=["users", "create", "--role", "official", "--phone", "0933 111 222",
+                                  "--name", "X", "--password", "12345678"])
+    assert refused.exit_code == 1 and "password refused" in refused.output
