@@ -38,7 +38,7 @@ def _security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated and "Cache-Control" not in headers:
+    if "Cache-Control" not in headers and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     headers.add("Vary", "Cookie")
     return response

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from elearn.auth import services
@@ -33,11 +35,40 @@ def villages() -> list[Unit]:
     return sorted(units, key=lambda u: (u.parent.name if u.parent else "", u.name))
 
 
-def _phone_key() -> str:
+DEVICE_COOKIE = "device"
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="elearn-device")
+
+
+def _known_device_for(phone: str) -> str | None:
+    """The device id when this browser signed in to `phone` before (OWASP "device cookies")."""
     try:
-        return "phone:" + normalize_phone(request.form.get("phone", ""))
+        data = _device_signer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return None
+    return data.get("device") if data.get("phone") == phone else None
+
+
+def _phone_key() -> str:
+    """Failures are counted per phone number, except on a phone that signed in to it before:
+    there they count per device, so an attacker cannot keep the resident out of their own phone."""
+    try:
+        phone = normalize_phone(request.form.get("phone", ""))
     except InvalidPhone:
         return "phone:invalid"
+    device = _known_device_for(phone)
+    return f"device:{device}" if device else f"phone:{phone}"
+
+
+def _remember_device(response, phone: str):
+    device = _known_device_for(phone) or secrets.token_urlsafe(16)
+    value = _device_signer().dumps({"phone": phone, "device": device})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], path="/sign-in")
+    return response
 
 
 def _failed(response) -> bool:
@@ -94,7 +125,7 @@ def sign_in():
         return render_template("auth/sign_in.html", form=form), 400
     session.clear()  # a fresh session at sign-in
     login_user(user, remember=form.remember.data)
-    return redirect(target)
+    return _remember_device(redirect(target), user.phone)
 
 
 @bp.post("/sign-out")

@@ -107,3 +107,16 @@ def test_sign_ins_are_audited_without_personal_data(db, resident):
     actions = [e.action for e in events]
     assert "sign_in_failed" in actions and "signed_in" in actions
     assert all("0912" not in str(e.detail) and "Lan" not in str(e.detail) for e in events)
+
+
+def test_an_attacker_cannot_lock_a_resident_out_of_their_own_phone(app, client, resident):
+    assert resident.sign_in().status_code == 302  # the resident's phone is now known
+    resident.sign_out()
+    attacker = app.test_client()
+    for _ in range(10):
+        token = csrf_token(attacker, "/sign-in")
+        attacker.post("/sign-in", data={"phone": "0912345678", "password": "guess guess", "csrf_token": token})
+    token = csrf_token(attacker, "/sign-in")
+    blocked = attacker.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token})
+    assert blocked.status_code == 429
+    assert resident.sign_in().status_code == 302
