@@ -34,6 +34,11 @@ def format_moment(value: datetime | None) -> str:
     return local_time(value).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
+def local_today() -> date:
+    """Today in Việt Nam: a quiz passed at 06:30 local time counts for that day, not yesterday."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def local_time(value: datetime) -> datetime:
     """Stored times are naive UTC; people read them in Việt Nam's time."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
@@ -18,16 +15,12 @@ from elearn.auth.forms import (ChangePasswordForm, ConfirmForm, ConsentForm, Pas
                                RegistrationForm, SignInForm)
 from elearn.db import db_session
 from elearn.extensions import limiter
-from elearn.i18n import LANGUAGE_COOKIE
+from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
 from elearn.security import is_safe_next
 from elearn.training.phones import InvalidPhone, normalize_phone
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def today():
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def villages() -> list[Unit]:
@@ -80,7 +73,7 @@ def _failed(response) -> bool:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.courses"))
-    form = RegistrationForm(villages=villages(), today=today())
+    form = RegistrationForm(villages=villages(), today=local_today())
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/register.html", form=form), status
@@ -180,7 +173,7 @@ def profile():
 @login_required
 def edit_profile():
     user = current_user
-    form = ProfileForm(obj=user, villages=villages(), today=today())
+    form = ProfileForm(obj=user, villages=villages(), today=local_today())
     if request.method == "GET":
         form.phone.data = "0" + user.phone.removeprefix("+84")
     if not form.validate_on_submit():

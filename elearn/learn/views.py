@@ -1,9 +1,6 @@
 """The resident's path: course list, lessons, quiz, result, progress, certificate."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import segno
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_from_directory,
                    url_for)
@@ -15,6 +12,7 @@ from wtforms.validators import ValidationError
 
 from elearn.db import db_session
 from elearn.extensions import csrf, limiter
+from elearn.i18n import local_today
 from elearn.learn import services
 from elearn.learn.forms import QuizForm
 from elearn.models import Course
@@ -22,10 +20,6 @@ from elearn.security import consent_required
 from elearn.training import scoring
 
 bp = Blueprint("learn", __name__, template_folder="templates")
-
-
-def today():
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def public_url(path: str) -> str:
@@ -72,7 +66,7 @@ def course(slug):
 def lesson(slug, lesson_slug):
     course = course_or_404(slug)
     lesson = services.active_lesson(course, lesson_slug) or abort(404)
-    services.record_lesson_view(db_session(), current_user, lesson, today())
+    services.record_lesson_view(db_session(), current_user, lesson, local_today())
     lessons = course.active_lessons
     index = lessons.index(lesson)
     previous_lesson = lessons[index - 1] if index > 0 else None
@@ -135,7 +129,7 @@ def submit_quiz(slug):
         return _quiz_again(course, version, answers, _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh "
                                                         "dấu bên dưới.", count=len(missing)), missing=missing, key=key)
     try:
-        attempt = services.submit_attempt(session, current_user, course, version, answers, key, today())
+        attempt = services.submit_attempt(session, current_user, course, version, answers, key, local_today())
     except services.IdempotencyKeyTaken:
         return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
     return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=attempt.id), code=303)
