@@ -140,11 +140,14 @@ def db_upgrade():
 @click.command("serve", help="Prepare the database and serve with gunicorn (production).")
 @click.option("--host", default=lambda: os.environ.get("ELEARN_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("ELEARN_PORT", "8000")), type=int, show_default="8000")
-@click.option("--workers", default=2, type=int, show_default=True)
-@click.option("--threads", default=4, type=int, show_default=True)
+@click.option("--workers", type=int, help="Processes (default: 1 without Redis, so sign-in limits are exact; "
+              "2 per core with ELEARN_REDIS_URL).")
+@click.option("--threads", default=8, type=int, show_default=True)
 @with_appcontext
-def serve(host: str, port: int, workers: int, threads: int):
+def serve(host: str, port: int, workers: int | None, threads: int):
     prepare(current_app._get_current_object())
+    if workers is None:
+        workers = 2 * (os.cpu_count() or 1) if current_app.config.get("REDIS_URL") else 1
     from elearn.wsgi_server import run
 
     click.echo(f"Học số is serving on http://{host}:{port}/")

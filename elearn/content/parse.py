@@ -101,7 +101,7 @@ def find_course_folders(path: Path) -> list[Path]:
 def parse_collection(path: Path) -> tuple[list[ParsedCourse], list[Problem]]:
     courses, problems = [], []
     if not path.is_dir():
-        return [], [Problem(str(path), 0, "không phải thư mục / not a folder")]
+        return [], [Problem(str(path), 0, "not a folder")]
     for folder in find_course_folders(path):
         course, found = parse_course(folder)
         courses.append(course)
