@@ -45,7 +45,7 @@ class DayField(StringField):
     """A date from <input type="date"> (yyyy-mm-dd) or typed by hand as dd/mm/yyyy."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"type": "date"})
+        kwargs.setdefault("render_kw", {}).update({"type": "date", "autocomplete": "bday", "min": "1900-01-01"})
         super().__init__(label, validators, **kwargs)
         self.day: date | None = None
 

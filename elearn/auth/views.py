@@ -75,6 +75,9 @@ def register():
         return redirect(url_for("learn.courses"))
     form = RegistrationForm(villages=villages(), today=local_today())
     if not form.validate_on_submit():
+        if request.method == "POST" and not form.password.errors:
+            # The password is never sent back to the page: ask for it again, plainly.
+            form.password.errors = [_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")]
         status = 400 if request.method == "POST" else 200
         return render_template("auth/register.html", form=form), status
     data = services.Registration(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def _sync_course(session: Session, parsed: ParsedCourse, report: SyncReport) -> 
     course.position = parsed.order
     course.version = parsed.version
     course.sources = parsed.sources
-    course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=1)
+    course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=_shift_for(parsed.intro_md))
     course.is_published = True
     course.content_hash = content_hash
 
@@ -106,11 +107,16 @@ def _sync_course(session: Session, parsed: ParsedCourse, report: SyncReport) -> 
             course.lessons.append(lesson)
         lesson.position = item.position
         lesson.title = item.title
-        lesson.body_html = render_markdown(item.body_md, resolve, shift_headings=1)
+        lesson.body_html = render_markdown(item.body_md, resolve, shift_headings=_shift_for(item.body_md))
         lesson.word_count = word_count(item.title + "\n" + item.body_md)
         lesson.is_active = True
 
     _sync_quiz(course, parsed, resolve, report)
+
+
+def _shift_for(markdown: str) -> int:
+    """Keep the page's own title the only <h1>: push headings down only if the text has an h1."""
+    return 1 if re.search(r"^#\s", markdown, re.M) else 0
 
 
 def _sync_quiz(course: Course, parsed: ParsedCourse, resolve, report: SyncReport) -> None:

@@ -45,7 +45,9 @@ def courses():
     session = db_session()
     listed = services.published_courses(session)
     progress = services.progress_by_course(session, current_user.id, listed)
-    return render_template("learn/courses.html", courses=listed, progress=progress,
+    # The way on: the first required course not finished yet.
+    next_course = next((c for c in listed if c.required and not progress[c.id].completed_on), None)
+    return render_template("learn/courses.html", courses=listed, progress=progress, next_course=next_course,
                            certificate=services.certificate_of(session, current_user))
 
 
@@ -185,7 +187,7 @@ def certificate():
         return redirect(url_for("learn.progress"))
     verify_url = public_url(url_for("learn.verify", code=certificate.code))
     qr = segno.make(verify_url, error="m")
-    qr_svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=2, omitsize=False))
+    qr_svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=2, omitsize=True))
     required = [c for c in services.published_courses(session) if c.required]
     return render_template("learn/certificate.html", certificate=certificate, qr_svg=qr_svg,
                            verify_url=verify_url, required=required)

@@ -243,3 +243,12 @@ def test_learning_pages_need_a_signed_in_resident(client, courses):
 def test_the_home_page_lists_courses_for_visitors(client, courses):
     page = client.get("/").get_data(as_text=True)
     assert "Khóa Alpha" in page and "Đăng ký để bắt đầu" in page
+
+
+def test_the_course_list_points_to_the_next_required_course(client, db, resident):
+    page = client.get("/courses").get_data(as_text=True)
+    assert 'class="button block" href="/courses/alpha">Học tiếp: Khóa Alpha' in page
+    read_all_lessons(client, db, "alpha")
+    submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
+    page = client.get("/courses").get_data(as_text=True)
+    assert 'href="/courses/beta">Học tiếp: Khóa Beta' in page

@@ -95,3 +95,21 @@ def test_a_15_year_old_needs_a_guardians_consent(auth, db):
     assert auth.register(birth_date=fifteen.isoformat(), guardian_consent="y").status_code == 302
     purposes = sorted(db.scalars(select(ConsentRecord.purpose)))
     assert purposes == ["guardian", "learning"]
+
+
+def test_after_a_mistake_the_page_lists_it_and_asks_for_the_password_again(auth):
+    page = auth.register(phone="123").get_data(as_text=True)
+    assert '<li><a href="#phone">Số điện thoại</a>: Số điện thoại chưa đúng' in page
+    assert "Hãy nhập lại mật khẩu" in error_for(page, "password")
+
+
+def test_sex_is_a_labelled_group_of_large_choices(client, villages):
+    page = client.get("/register").get_data(as_text=True)
+    assert re.search(r'<fieldset id="sex"[^>]*>\s*<legend>Giới tính</legend>', page)
+    assert page.count('<label class="check"><input id="sex-') == 2
+
+
+def test_only_residents_under_16_are_asked_for_a_guardians_consent(client, auth):
+    assert "guardian_consent" not in client.get("/register").get_data(as_text=True)
+    page = auth.register(phone="123").get_data(as_text=True)
+    assert "guardian_consent" not in page
