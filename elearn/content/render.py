@@ -17,6 +17,9 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+# Raise when the HTML made from the same Markdown changes: the next sync re-renders every course.
+RENDERER_VERSION = 2
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "b", "i", "ul", "ol", "li",
     "blockquote", "code", "pre", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
@@ -49,12 +52,6 @@ def render_markdown(text: str, resolve_media: MediaResolver | None = None, shift
     extensions = ["sane_lists", "tables", _MediaExtension(resolve_media, shift_headings)]
     html = markdown.markdown(text, extensions=extensions, output_format="html")
     return sanitize(html)
-
-
-def render_inline(text: str) -> str:
-    """One line of Markdown (a question or a choice) without the wrapping paragraph."""
-    html = render_markdown(text)
-    return re.sub(r"^<p>(.*)</p>$", r"\1", html.strip(), flags=re.S)
 
 
 def media_resolver(course_slug: str, media: dict[str, Path]) -> MediaResolver:

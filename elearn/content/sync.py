@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from elearn.content.parse import CourseErrors, ParsedCourse, ParsedQuiz, parse_collection
-from elearn.content.render import media_resolver, render_inline, render_markdown, word_count
+from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, word_count
 from elearn.models import Choice, Course, Lesson, Question, QuizVersion
 
 
@@ -57,7 +57,7 @@ def _hash(value: object) -> str:
 def _course_hash(parsed: ParsedCourse) -> str:
     media = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in parsed.media.items()}
     return _hash([
-        parsed.title, parsed.summary, parsed.track, parsed.required, parsed.pass_mark, parsed.order,
+        RENDERER_VERSION, parsed.title, parsed.summary, parsed.track, parsed.required, parsed.pass_mark, parsed.order,
         parsed.version, parsed.sources, parsed.intro_md,
         [(l.slug, l.position, l.title, l.body_md) for l in parsed.lessons], media,
         _quiz_fingerprint(parsed.quiz),
