@@ -22,6 +22,12 @@ class IdempotencyKeyTaken(Exception):
     """The form's key was already used by someone else: never show or record their attempt."""
 
 
+class Unanswered(Exception):
+    def __init__(self, question_ids: list[int]):
+        super().__init__(f"{len(question_ids)} question(s) unanswered")
+        self.question_ids = question_ids
+
+
 @dataclass(frozen=True)
 class CourseProgress:
     lessons_total: int
@@ -122,12 +128,18 @@ def attempt_by_key(session: Session, user: User, key: str) -> QuizAttempt | None
 
 def submit_attempt(session: Session, user: User, course: Course, version: QuizVersion,
                    answers: dict[int, set[int]], idempotency_key: str, today: date) -> QuizAttempt:
-    """Score and store one attempt; the same key again returns the first attempt."""
+    """Score and store one attempt; the same key again returns the first attempt.
+
+    Raises IdempotencyKeyTaken, scoring.AnswerProblem (a post no real form sends) or Unanswered.
+    """
     earlier = attempt_by_key(session, user, idempotency_key)
     if earlier is not None:
         return earlier
     keys = quiz_keys(version)
     scoring.check_answers(keys, answers)
+    missing = scoring.unanswered(keys, answers)
+    if missing:
+        raise Unanswered(missing)
     result = scoring.score(keys, answers, course.pass_mark)
     attempt = QuizAttempt(
         user_id=user.id, quiz_version_id=version.id, idempotency_key=idempotency_key,

@@ -116,24 +116,15 @@ def submit_quiz(slug):
         return _quiz_again(course, version, answers, _("Trang đã mở quá lâu. Các câu trả lời của bạn vẫn còn, "
                                                         "hãy bấm \u201cNộp bài\u201d một lần nữa."), key=key)
     try:
-        earlier = services.attempt_by_key(session, current_user, key)
-    except services.IdempotencyKeyTaken:
-        return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
-    if earlier is not None:
-        return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=earlier.id), code=303)
-    keys = services.quiz_keys(version)
-    try:
-        scoring.check_answers(keys, answers)
-    except scoring.AnswerProblem:
-        return _quiz_again(course, version, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
-    missing = set(scoring.unanswered(keys, answers))
-    if missing:
-        return _quiz_again(course, version, answers, _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh "
-                                                        "dấu bên dưới.", count=len(missing)), missing=missing, key=key)
-    try:
         attempt = services.submit_attempt(session, current_user, course, version, answers, key, local_today())
     except services.IdempotencyKeyTaken:
         return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
+    except scoring.AnswerProblem:
+        return _quiz_again(course, version, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
+    except services.Unanswered as unanswered:
+        message = _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh dấu bên dưới.",
+                    count=len(unanswered.question_ids))
+        return _quiz_again(course, version, answers, message, missing=set(unanswered.question_ids), key=key)
     return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=attempt.id), code=303)
 
 
