@@ -29,8 +29,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        # A problem with a whole file (missing, too large) is reported on its line 1, as linters do.
+        return f"{self.file}:{max(self.line, 1)}: {self.message}"
 
 
 @dataclass

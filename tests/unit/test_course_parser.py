@@ -109,15 +109,15 @@ def test_an_image_without_alt_text_is_reported(course_dir):
 
 def test_an_svg_with_a_script_is_refused(course_dir):
     (course_dir / "media" / "bad.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
-    assert f"{course_dir}/media/bad.svg: SVG must not hold scripts, event handlers or links" in problems_of(course_dir)
+    assert f"{course_dir}/media/bad.svg:1: SVG must not hold scripts, event handlers or links" in problems_of(course_dir)
 
 
 def test_a_missing_quiz_and_badly_named_lesson_are_reported(course_dir):
     (course_dir / "quiz.md").unlink()
     (course_dir / "bai-ba.md").write_text("# Bài ba\n\nNội dung.\n")
     found = problems_of(course_dir)
-    assert f"{course_dir}/quiz.md: missing quiz.md" in found
-    assert f"{course_dir}/bai-ba.md: lesson files are named like 01-lesson-name.md" in found
+    assert f"{course_dir}/quiz.md:1: missing quiz.md" in found
+    assert f"{course_dir}/bai-ba.md:1: lesson files are named like 01-lesson-name.md" in found
 
 
 def test_a_collection_reports_every_course(tmp_path):
