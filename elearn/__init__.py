@@ -13,12 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
     app.config.from_mapping(settings.DEFAULTS)
-    if config and "SECRET_KEY" in config and "DATABASE_URL" in config:
-        app.config.from_mapping(config)  # tests: nothing read from the environment
-    else:
-        app.config.from_mapping(settings.from_environment())
-        app.config.from_mapping(config or {})
-    Path(app.config.get("INSTANCE_PATH", app.instance_path)).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(config or {}))
+    app.config.from_mapping(config or {})
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
 
     from elearn.auth.services import configure_hashing
 

@@ -39,11 +39,13 @@ def load_or_create_secret_key(folder: Path) -> str:
     return key
 
 
-def from_environment() -> dict:
-    folder = instance_path()
+def from_environment(overrides: dict) -> dict:
+    """Settings from ELEARN_* variables; a key given in `overrides` is not looked up (nor generated)."""
+    folder = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    secret = overrides.get("SECRET_KEY") or load_or_create_secret_key(folder)
     return {
         "INSTANCE_PATH": str(folder),
-        "SECRET_KEY": load_or_create_secret_key(folder),
+        "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("ELEARN_DATABASE_URL")
         or f"sqlite:///{folder / 'elearn.sqlite'}",
         "COURSES_PATH": os.environ.get("ELEARN_COURSES_PATH") or str(PROJECT_ROOT / "courses"),
