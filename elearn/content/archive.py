@@ -35,58 +35,83 @@ def export_course(course_folder: Path, target: Path) -> Path:
     return target
 
 
-def inspect_archive(path: Path) -> tuple[str, list[zipfile.ZipInfo]]:
-    """The course slug and the entries to extract, or ArchiveRefused with every reason."""
+OS_JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def inspect_archive(path: Path) -> tuple[str, list[tuple[zipfile.ZipInfo, PurePosixPath]]]:
+    """The course slug and the entries to extract with their path inside the course folder,
+    or ArchiveRefused with every reason.
+
+    The files may sit in one folder (as `courses export` writes them) or at the top of the
+    archive, as when someone zips the files themselves; then the archive's name is the slug.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArchiveRefused([f"{path}: not a readable .zip file ({exc})"]) from None
     with archive:
         entries = archive.infolist()
-    problems: list[str] = []
     if len(entries) > MAX_ENTRIES:
         raise ArchiveRefused([f"{path}: more than {MAX_ENTRIES} entries"])
-    tops: set[str] = set()
-    files: list[zipfile.ZipInfo] = []
+    problems: list[str] = []
+    files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     seen: set[str] = set()
     for entry in entries:
         name = entry.filename
-        if name in seen:
-            problems.append(f"{name}: appears twice in the archive")
-            continue
-        seen.add(name)
         pure = PurePosixPath(name.replace("\\", "/"))
         if name.startswith(("/", "\\")) or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
             problems.append(f"{name}: path points outside the course folder")
             continue
+        if OS_JUNK & set(pure.parts):
+            continue  # left by the zip tools of macOS and Windows
+        if name in seen:
+            problems.append(f"{name}: appears twice in the archive")
+            continue
+        seen.add(name)
         mode = entry.external_attr >> 16
         if stat.S_ISLNK(mode):
             problems.append(f"{name}: links are not allowed")
+        elif entry.is_dir():
             continue
-        if entry.is_dir():
-            continue
-        if len(pure.parts) < 2:
-            problems.append(f"{name}: files must be inside one course folder")
-            continue
-        tops.add(pure.parts[0])
-        if pure.suffix.lower() not in ALLOWED_SUFFIXES:
+        elif pure.suffix.lower() not in ALLOWED_SUFFIXES:
             problems.append(f"{name}: only Markdown (.md) and images ({', '.join(MEDIA_SUFFIXES)}) are allowed")
         elif mode & 0o111:
             problems.append(f"{name}: executable files are not allowed")
         elif entry.file_size > MAX_FILE_BYTES:
             problems.append(f"{name}: larger than 2 MB")
         else:
-            files.append(entry)
-    if len(tops) > 1:
-        problems.append(f"{path}: holds several folders ({', '.join(sorted(tops))}); export one course per file")
-    slug = next(iter(tops), "")
-    if tops and not SLUG_RE.match(slug):
-        problems.append(f"{slug}: folder name must be lowercase letters, digits and dashes")
-    if not files and not problems:
+            files.append((entry, pure))
+    slug, placed = _place(path, files, problems)
+    if not placed and not problems:
         problems.append(f"{path}: holds no course files")
     if problems:
         raise ArchiveRefused(problems)
-    return slug, files
+    return slug, placed
+
+
+def _place(path: Path, files, problems: list[str]):
+    at_top = [item for item in files if len(item[1].parts) == 1]
+    tops = {item[1].parts[0] for item in files if len(item[1].parts) > 1}
+    if at_top and tops:
+        # course.md at the top beside a media/ folder is the "zipped the files" layout too.
+        if tops <= {"media"}:
+            tops = set()
+        else:
+            problems.append(f"{path}: mixes files at the top with folders ({', '.join(sorted(tops))})")
+            return "", []
+    if len(tops) > 1:
+        problems.append(f"{path}: holds several folders ({', '.join(sorted(tops))}); export one course per file")
+        return "", []
+    if tops:
+        slug = next(iter(tops))
+        placed = [(entry, pure.relative_to(slug)) for entry, pure in files]
+    else:
+        slug = path.stem
+        placed = list(files)
+    if placed and not SLUG_RE.match(slug):
+        problems.append(f"{slug}: a course name is lowercase letters, digits and dashes (name the folder or the "
+                        f".zip like mat-khau-otp)")
+    return slug, placed
 
 
 def extract_course(path: Path, into: Path) -> tuple[Path, list[Problem]]:
@@ -95,8 +120,7 @@ def extract_course(path: Path, into: Path) -> tuple[Path, list[Problem]]:
     folder = into / slug
     folder.mkdir(parents=True)
     with zipfile.ZipFile(path) as archive:
-        for entry in files:
-            relative = PurePosixPath(entry.filename.replace("\\", "/")).relative_to(slug)
+        for entry, relative in files:
             destination = folder.joinpath(*relative.parts)
             destination.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(entry) as source, open(destination, "wb") as target:

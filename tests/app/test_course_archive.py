@@ -100,3 +100,18 @@ def test_a_new_course_is_imported_and_loaded(runner, db, collection, tmp_path):
     assert result.exit_code == 0, result.output
     assert (collection / "gamma" / "course.md").exists()
     assert db.scalar(select(func.count(Course.id))) == 3
+
+
+def test_files_zipped_without_their_folder_take_the_archives_name(runner, db, collection, tmp_path):
+    entries = [(name.removeprefix("gamma/"), data, mode) for name, data, mode in course_entries()]
+    entries += [("__MACOSX/._course.md", b"junk", 0o100644), (".DS_Store", b"junk", 0o100644)]
+    result = runner.invoke(args=["courses", "import", str(make_zip(tmp_path / "delta.zip", entries))])
+    assert result.exit_code == 0, result.output
+    assert (collection / "delta" / "media" / "phone.svg").exists()
+    assert not (collection / "delta" / ".DS_Store").exists()
+
+
+def test_an_archive_name_that_is_not_a_course_name_is_refused(runner, collection, tmp_path):
+    entries = [(name.removeprefix("gamma/"), data, mode) for name, data, mode in course_entries()]
+    result = runner.invoke(args=["courses", "import", str(make_zip(tmp_path / "Khóa học mới.zip", entries))])
+    assert result.exit_code == 1 and "a course name is lowercase letters" in result.output
