@@ -6,6 +6,7 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from elearn.db import db_session
 from elearn.extensions import login_manager
@@ -27,7 +28,9 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     # The id in the cookie is a per-user token: rotating it ends every session of that user.
-    return db_session().scalar(select(User).where(User.session_token == session_token))
+    # Consents come in the same query: every learning page checks them.
+    return db_session().scalar(
+        select(User).where(User.session_token == session_token).options(joinedload(User.consents)))
 
 
 def _security_headers(response):

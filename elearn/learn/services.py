@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
                            QuizVersion, User)
@@ -49,7 +49,8 @@ def published_courses(session: Session) -> list[Course]:
 
 
 def published_course(session: Session, slug: str) -> Course | None:
-    return session.scalar(select(Course).where(Course.slug == slug, Course.is_published.is_(True)))
+    return session.scalar(select(Course).where(Course.slug == slug, Course.is_published.is_(True))
+                          .options(joinedload(Course.lessons)))
 
 
 def active_lesson(course: Course, lesson_slug: str) -> Lesson | None:
