@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from elearn.extensions import babel
@@ -45,8 +45,22 @@ def local_time(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc).astimezone(zone)
 
 
+def _request_translations():
+    """The catalogue for this request, looked up once: a page has dozens of strings, and
+    Flask-Babel resolves locale and domain again for each one."""
+    translations = g.get("_elearn_translations")
+    if translations is None:
+        translations = g._elearn_translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        lambda string: _request_translations().ugettext(string),
+        lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["phone"] = display_phone
