@@ -76,7 +76,7 @@ def courses_export(slug: str, output: Path | None):
 @click.option("--replace", is_flag=True, help="Replace a course of the same name.")
 @with_appcontext
 def courses_import(archive: Path, replace: bool):
-    from elearn.content.archive import ArchiveRefused, install_course, restore_previous
+    from elearn.content.archive import ArchiveRefused, discard_previous, install_course, restore_previous
     from elearn.content.sync import sync_folder
 
     courses_folder = Path(current_app.config["COURSES_PATH"])
@@ -93,10 +93,7 @@ def courses_import(archive: Path, replace: bool):
         restore_previous(courses_folder, slug, previous)
         click.echo("Nothing was imported.", err=True)
         _problem_exit(errors.problems)
-    if previous is not None:
-        import shutil
-
-        shutil.rmtree(previous.parent, ignore_errors=True)
+    discard_previous(previous)
     click.echo(f"Imported {slug}{' (replaced)' if previous else ''}.")
 
 

@@ -149,13 +149,10 @@ def install_course(path: Path, courses_folder: Path, replace: bool = False) -> t
         if target.exists():
             if not replace:
                 raise ArchiveRefused([f"{folder.name}: a course with this name exists; use --replace to update it"])
-            previous = staging / f".previous-{folder.name}"
+            # Beside the courses folder, so both moves are renames on one file system.
+            previous = Path(tempfile.mkdtemp(prefix="elearn-previous-", dir=courses_folder.parent)) / folder.name
             target.rename(previous)
         folder.rename(target)
-        if previous is not None:
-            kept = Path(tempfile.mkdtemp(prefix=f"elearn-previous-{folder.name}-"))
-            shutil.move(str(previous), kept / folder.name)
-            previous = kept / folder.name
         return folder.name, previous
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -165,4 +162,11 @@ def restore_previous(courses_folder: Path, slug: str, previous: Path | None) -> 
     """Undo install_course: remove the imported folder and put the old one back."""
     shutil.rmtree(courses_folder / slug, ignore_errors=True)
     if previous is not None:
-        shutil.move(str(previous), courses_folder / slug)
+        previous.rename(courses_folder / slug)
+        previous.parent.rmdir()
+
+
+def discard_previous(previous: Path | None) -> None:
+    """Once the replacement is loaded, the old files are no longer needed."""
+    if previous is not None:
+        shutil.rmtree(previous.parent, ignore_errors=True)

@@ -115,3 +115,14 @@ def test_an_archive_name_that_is_not_a_course_name_is_refused(runner, collection
     entries = [(name.removeprefix("gamma/"), data, mode) for name, data, mode in course_entries()]
     result = runner.invoke(args=["courses", "import", str(make_zip(tmp_path / "Khóa học mới.zip", entries))])
     assert result.exit_code == 1 and "a course name is lowercase letters" in result.output
+
+
+def test_a_replacement_whose_load_fails_puts_the_old_course_back(runner, db, collection, tmp_path):
+    old_quiz = (collection / "alpha" / "quiz.md").read_bytes()
+    entries = [(n, d if not n.endswith("quiz.md") else d.replace("Câu hỏi một?".encode(), "Mới?".encode()), m)
+               for n, d, m in course_entries("alpha")]
+    (collection / "beta" / "quiz.md").write_text("## Không có đáp án?\n- [ ] A\n- [ ] B\n")
+    result = runner.invoke(args=["courses", "import", str(make_zip(tmp_path / "alpha.zip", entries)), "--replace"])
+    assert result.exit_code == 1 and "Nothing was imported." in result.output
+    assert (collection / "alpha" / "quiz.md").read_bytes() == old_quiz
+    assert sorted(p.name for p in collection.parent.iterdir() if p.name.startswith("elearn-")) == []
