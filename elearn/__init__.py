@@ -43,4 +43,5 @@ def create_app(config: dict | None = None) -> Flask:
     from elearn.cli import register_commands
 
     register_commands(app)
+    db.commit_after_each_request(app)
     return app

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from elearn.content.parse import CourseErrors, parse_collection
-from elearn.db import db_session
+from elearn.db import close_session, db_session, transactional
 
 
 def _problem_exit(problems) -> None:
@@ -42,6 +42,7 @@ def courses_check(path: Path | None):
 @courses_cli.command("sync", help="Load or update courses in the database, all or nothing.")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @with_appcontext
+@transactional
 def courses_sync(path: Path | None):
     from elearn.content.sync import sync_folder
 
@@ -75,6 +76,7 @@ def courses_export(slug: str, output: Path | None):
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace a course of the same name.")
 @with_appcontext
+@transactional
 def courses_import(archive: Path, replace: bool):
     from elearn.content.archive import ArchiveRefused, discard_previous, install_course, restore_previous
     from elearn.content.sync import sync_folder
@@ -109,6 +111,7 @@ def users_cli():
 @click.option("--unit", "unit_id", type=int, help="Id of the unit (commune or village) the account looks after.")
 @click.password_option(help="Asked for when not given (at least 8 characters).")
 @with_appcontext
+@transactional
 def users_create(role: str, phone: str, full_name: str, unit_id: int | None, password: str):
     from elearn.setup_data import StaffProblem, create_staff
 
@@ -142,17 +145,20 @@ def db_upgrade():
 @click.option("--threads", default=8, type=int, show_default=True)
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, threads: int):
-    prepare(current_app._get_current_object())
+    app = current_app._get_current_object()
+    transactional(prepare)(app)
+    close_session()  # no connection may cross the fork into gunicorn's workers
     if workers is None:
         workers = 2 * (os.cpu_count() or 1) if current_app.config.get("REDIS_URL") else 1
     from elearn.wsgi_server import run
 
     click.echo(f"Học số is serving on http://{host}:{port}/")
-    run(current_app._get_current_object(), host, port, workers, threads)
+    run(app, host, port, workers, threads)
 
 
 @click.command("prepare", help="Apply migrations, load units and bundled courses, create the admin.")
 @with_appcontext
+@transactional
 def prepare_command():
     prepare(current_app._get_current_object())
 

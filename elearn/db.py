@@ -1,8 +1,18 @@
-"""Declarative base, engine, and one session per request."""
+"""Declarative base, engine, and one unit of work per request or CLI command.
+
+Services add and flush; they never commit. The request commits once, after the view returned a
+response and before it is sent (so a failed commit is a 500, never a false "saved"); an error page
+rolls back first. A CLI command commits once through `transactional`.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -45,8 +55,10 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
-def get_engine() -> Engine:
-    return current_app.extensions["elearn_engine"]
+def commit_after_each_request(app: Flask) -> None:
+    """Registered last in create_app, so it runs first among the after-request hooks: no later
+    hook (headers, compression) can trigger a flush of the request's writes by reading."""
+    app.after_request(_commit_request)
 
 
 def db_session() -> Session:
@@ -56,7 +68,58 @@ def db_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
+def discard_request_changes() -> None:
+    """Called by the error pages: nothing the failed request wrote is kept, and the error page
+    itself can still read from a session that a failed write left unusable."""
+    g.db_rollback_only = True
+    session = g.get("db_session")
     if session is not None:
-        session.close()
+        session.rollback()
+
+
+def _commit_request(response):
+    session = g.get("db_session")
+    if session is not None and not g.get("db_rollback_only"):
+        session.commit()
+    return response
+
+
+def close_session() -> None:
+    session = g.pop("db_session", None)
+    g.pop("db_rollback_only", None)
+    if session is not None:
+        session.close()  # rolls back whatever was not committed
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    close_session()
+
+
+def transactional(command: Callable) -> Callable:
+    """A CLI command is one unit of work: committed when it returns, rolled back when it fails
+    (a problem exit through sys.exit included)."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any):
+        session = db_session()
+        try:
+            result = command(*args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+        return result
+
+    return wrapped
+
+
+def insert_new(session: Session, model: type[Base], values: dict[str, Any], unique: tuple[str, ...]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None when `unique` already exists.
+
+    Two requests racing to create the same row (a double tap) never fail the transaction, on
+    SQLite or PostgreSQL, and no savepoint is needed.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(model).values(**values)
+                 .on_conflict_do_nothing(index_elements=list(unique)).returning(model.id))
+    return session.execute(statement).scalar()

@@ -6,7 +6,10 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from elearn.db import discard_request_changes
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +20,7 @@ def _messages() -> dict[int, str]:
         403: _("Bạn không có quyền xem trang này."),
         404: _("Không tìm thấy trang này. Có thể địa chỉ đã sai hoặc trang đã bị xóa."),
         405: _("Không thể làm thao tác này ở đây."),
+        409: _("Có người vừa thay đổi cùng thông tin này. Chưa có gì được lưu. Vui lòng thử lại."),
         413: _("Tệp gửi lên quá lớn."),
         429: _("Bạn đã thử quá nhiều lần. Vui lòng chờ 15 phút rồi thử lại."),
         500: _("Hệ thống đang gặp lỗi. Vui lòng thử lại sau ít phút."),
@@ -29,6 +33,9 @@ def _wants_json() -> bool:
 
 
 def handle_http_error(error: HTTPException):
+    if isinstance(getattr(error, "original_exception", None), IntegrityError):
+        return handle_conflict(error.original_exception)  # the request's commit failed
+    discard_request_changes()
     code = error.code or 500
     message = _messages().get(code, error.description)
     if isinstance(error, CSRFError):
@@ -38,7 +45,18 @@ def handle_http_error(error: HTTPException):
     return render_template("error.html", code=code, message=message), code
 
 
+def handle_conflict(error: IntegrityError):
+    # Two people saving the same unique thing at the same moment: the later one is told to retry.
+    discard_request_changes()
+    log.warning("integrity conflict on %s %s", request.method, request.path)
+    message = _messages()[409]
+    if _wants_json():
+        return jsonify({"error": "Conflict", "message": message}), 409
+    return render_template("error.html", code=409, message=message), 409
+
+
 def handle_unexpected(error: Exception):
+    discard_request_changes()
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
         return jsonify({"error": "Internal Server Error"}), 500
@@ -47,4 +65,5 @@ def handle_unexpected(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(Exception, handle_unexpected)

@@ -8,7 +8,8 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from elearn.auth.services import audit, hash_password, new_session_token
+from elearn.audit import audit
+from elearn.auth.services import hash_password, new_session_token
 from elearn.models import Unit, User
 from elearn.training.passwords import password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
@@ -34,7 +35,7 @@ def load_units(session: Session, path: Path = BUNDLED_UNITS) -> int:
 
     for entry in entries:
         add(entry, None)
-    session.commit()
+    session.flush()
     return added
 
 
@@ -50,7 +51,6 @@ def ensure_admin(session: Session, phone: str | None, password: str | None) -> s
     session.add(admin)
     session.flush()
     audit(session, "admin_created", subject_id=admin.id)
-    session.commit()
     return generated
 
 
@@ -76,5 +76,4 @@ def create_staff(session: Session, *, role: str, phone: str, full_name: str, uni
     session.add(user)
     session.flush()
     audit(session, "account_created", subject_id=user.id, role=role)
-    session.commit()
     return user

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from elearn import create_app
 from elearn.db import Base
@@ -105,7 +104,8 @@ def villages(app):
     with app.app_context():
         session = db_session()
         load_units(session)
-        return [unit.id for unit in session.query(Unit).filter_by(kind="village").order_by(Unit.id)]
+        session.commit()
+        return list(session.scalars(select(Unit.id).where(Unit.kind == "village").order_by(Unit.id)))
 
 
 @pytest.fixture
@@ -115,6 +115,7 @@ def courses(app):
 
     with app.app_context():
         sync_folder(db_session(), FIXTURE_COURSES)
+        db_session().commit()
 
 
 def csrf_token(client, path: str) -> str:
@@ -160,7 +161,3 @@ class AuthActions:
 def auth(client, villages):
     return AuthActions(client, villages)
 
-
-@pytest.fixture
-def today():
-    return date.today()

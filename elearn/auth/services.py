@@ -8,8 +8,10 @@ from datetime import date
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from elearn.audit import audit
+from elearn.db import insert_new
 
 from elearn.models import (
     AnonymousCompletion,
@@ -60,34 +62,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def audit(session: Session, action: str, actor_id: int | None = None, subject_id: int | None = None, **detail) -> None:
-    session.add(AuditEvent(action=action, actor_id=actor_id, subject_id=subject_id, detail=detail))
-
-
 def register_resident(session: Session, data: Registration) -> User:
     if session.scalar(select(User.id).where(User.phone == data.phone)) is not None:
         raise PhoneTaken()
-    user = User(
-        full_name=data.full_name,
-        phone=data.phone,
-        password_hash=hash_password(data.password),
-        role="resident",
-        birth_date=data.birth_date,
-        sex=data.sex,
-        village_id=data.village_id,
-        session_token=new_session_token(),
-    )
+    # Two registrations of one phone at the same moment: the second finds the phone taken.
+    user_id = insert_new(session, User, {
+        "full_name": data.full_name,
+        "phone": data.phone,
+        "password_hash": hash_password(data.password),
+        "birth_date": data.birth_date,
+        "sex": data.sex,
+        "village_id": data.village_id,
+        "session_token": new_session_token(),
+    }, unique=("phone",))
+    if user_id is None:
+        raise PhoneTaken()
+    user = session.get(User, user_id)
     user.consents.append(ConsentRecord(purpose="learning", notice_version=data.notice_version))
     if data.guardian_consent:
         user.consents.append(ConsentRecord(purpose="guardian", notice_version=data.notice_version))
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # two registrations of one phone at the same moment
-        session.rollback()
-        raise PhoneTaken() from exc
     audit(session, "registered", actor_id=user.id, subject_id=user.id)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -98,13 +93,11 @@ def authenticate(session: Session, phone: str, password: str) -> User | None:
         return None
     if not _check(user.password_hash, password):
         audit(session, "sign_in_failed", subject_id=user.id)
-        session.commit()
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     audit(session, "signed_in", actor_id=user.id, subject_id=user.id)
-    session.commit()
     return user
 
 
@@ -121,20 +114,25 @@ def password_matches(user: User, password: str) -> bool:
 
 def sign_out_everywhere(session: Session, user: User) -> None:
     user.session_token = new_session_token()
-    session.commit()
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    user.locale = locale
+    session.flush()
 
 
 def change_password(session: Session, user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     audit(session, "password_changed", actor_id=user.id, subject_id=user.id)
-    session.commit()
+    session.flush()
 
 
 def give_consent(session: Session, user: User, notice_version: str) -> None:
     user.consents.append(ConsentRecord(purpose="learning", notice_version=notice_version))
     audit(session, "consent_given", actor_id=user.id, subject_id=user.id, notice_version=notice_version)
-    session.commit()
+    session.flush()
 
 
 def withdraw_consent(session: Session, user: User) -> None:
@@ -143,7 +141,7 @@ def withdraw_consent(session: Session, user: User) -> None:
         if record.withdrawn_at is None:
             record.withdrawn_at = now
     audit(session, "consent_withdrawn", actor_id=user.id, subject_id=user.id)
-    session.commit()
+    session.flush()
 
 
 def update_profile(session: Session, user: User, *, full_name: str, phone: str, birth_date: date,
@@ -156,11 +154,7 @@ def update_profile(session: Session, user: User, *, full_name: str, phone: str, 
         full_name, phone, birth_date, sex, village_id)
     if changed:
         audit(session, "profile_corrected", actor_id=user.id, subject_id=user.id, fields=changed)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise PhoneTaken() from exc
+    session.flush()  # a phone taken by someone else at this very moment: IntegrityError, a 409 page
 
 
 def export_data(session: Session, user: User) -> dict:
@@ -242,4 +236,4 @@ def erase_account(session: Session, user: User) -> None:
     user_id = user.id
     session.expunge(user)
     session.execute(User.__table__.delete().where(User.id == user_id))
-    session.commit()
+    session.flush()

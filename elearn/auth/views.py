@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from elearn.audit import audit
 from elearn.auth import services
 from elearn.auth.forms import (ChangePasswordForm, ConfirmForm, ConsentForm, PasswordCheckForm, ProfileForm,
                                RegistrationForm, SignInForm)
@@ -142,8 +143,7 @@ def set_language():
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
-        current_user.locale = code
-        db_session().commit()
+        services.set_locale(db_session(), current_user, code)
     next_url = request.form.get("next")
     response = redirect(next_url if is_safe_next(next_url) else url_for("learn.home"))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
@@ -209,8 +209,7 @@ def change_password():
 @login_required
 def export_data():
     data = services.export_data(db_session(), current_user)
-    services.audit(db_session(), "data_exported", actor_id=current_user.id, subject_id=current_user.id)
-    db_session().commit()
+    audit(db_session(), "data_exported", actor_id=current_user.id, subject_id=current_user.id)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": "attachment; filename=hoc-so-du-lieu-cua-toi.json", "Cache-Control": "no-store"})

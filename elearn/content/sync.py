@@ -29,24 +29,20 @@ class SyncReport:
 
 
 def sync_folder(session: Session, path: Path, unpublish_missing: bool = True) -> SyncReport:
-    """Validate every course under `path`, then load them in one transaction."""
+    """Validate every course under `path`, then load them (the caller commits: all or nothing)."""
     courses, problems = parse_collection(path)
     if problems:
         raise CourseErrors(problems)
     report = SyncReport()
-    try:
-        for parsed in courses:
-            _sync_course(session, parsed, report)
-        if unpublish_missing:
-            slugs = {c.slug for c in courses}
-            for course in session.scalars(select(Course).where(Course.is_published.is_(True))):
-                if course.slug not in slugs:
-                    course.is_published = False
-                    report.unpublished.append(course.slug)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    for parsed in courses:
+        _sync_course(session, parsed, report)
+    if unpublish_missing:
+        slugs = {c.slug for c in courses}
+        for course in session.scalars(select(Course).where(Course.is_published.is_(True))):
+            if course.slug not in slugs:
+                course.is_published = False
+                report.unpublished.append(course.slug)
+    session.flush()
     return report
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
                            QuizVersion, User)
 from elearn.training import completion, scoring
@@ -86,15 +86,9 @@ def progress_by_course(session: Session, user_id: int, courses: list[Course]) ->
 
 
 def record_lesson_view(session: Session, user: User, lesson: Lesson, today: date) -> None:
-    exists = session.scalar(select(LessonView.id).where(LessonView.user_id == user.id,
-                                                         LessonView.lesson_id == lesson.id))
-    if exists:
-        return
-    session.add(LessonView(user_id=user.id, lesson_id=lesson.id))
-    try:
-        session.commit()
-    except IntegrityError:  # the same lesson opened twice at once
-        session.rollback()
+    # One statement on a repeat visit; the same lesson opened twice at once is recorded once.
+    if insert_new(session, LessonView, {"user_id": user.id, "lesson_id": lesson.id},
+                  unique=("user_id", "lesson_id")) is None:
         return
     update_completion(session, user, lesson.course, today)
 
@@ -142,23 +136,20 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
     if missing:
         raise Unanswered(missing)
     result = scoring.score(keys, answers, course.pass_mark)
-    attempt = QuizAttempt(
-        user_id=user.id, quiz_version_id=version.id, idempotency_key=idempotency_key,
-        correct_count=result.correct, question_count=result.total, percent=result.percent,
-        pass_mark=course.pass_mark, passed=result.passed,
-    )
-    for question_id, picked in answers.items():
-        for choice_id in sorted(picked):
-            attempt.answers.append(AttemptAnswer(question_id=question_id, choice_id=choice_id))
-    session.add(attempt)
-    try:
-        session.commit()
-    except IntegrityError:  # a double tap that raced past the first check
-        session.rollback()
+    attempt_id = insert_new(session, QuizAttempt, {
+        "user_id": user.id, "quiz_version_id": version.id, "idempotency_key": idempotency_key,
+        "correct_count": result.correct, "question_count": result.total, "percent": result.percent,
+        "pass_mark": course.pass_mark, "passed": result.passed,
+    }, unique=("idempotency_key",))
+    if attempt_id is None:  # a double tap that raced past the first check
         earlier = attempt_by_key(session, user, idempotency_key)
         if earlier is None:
-            raise
+            raise IdempotencyKeyTaken()
         return earlier
+    session.add_all(AttemptAnswer(attempt_id=attempt_id, question_id=question_id, choice_id=choice_id)
+                    for question_id, picked in answers.items() for choice_id in sorted(picked))
+    session.flush()
+    attempt = session.get(QuizAttempt, attempt_id)
     if attempt.passed:
         update_completion(session, user, course, today, attempt)
     return attempt
@@ -179,12 +170,9 @@ def update_completion(session: Session, user: User, course: Course, today: date,
         [lesson.id for lesson in course.active_lessons], viewed_lesson_ids(session, user.id), attempt is not None)
     if not done:
         return
-    session.add(CourseCompletion(user_id=user.id, course_id=course.id, completed_on=today, method="self",
-                                 attempt_id=attempt.id))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
+    if insert_new(session, CourseCompletion, {"user_id": user.id, "course_id": course.id, "completed_on": today,
+                                              "method": "self", "attempt_id": attempt.id},
+                  unique=("user_id", "course_id")) is None:
         return
     issue_certificate_if_trained(session, user)
 
@@ -207,14 +195,9 @@ def issue_certificate_if_trained(session: Session, user: User) -> Certificate | 
     day = trained_on(session, user)
     if day is None:
         return None
-    certificate = Certificate(user_id=user.id, code=new_certificate_code(), trained_on=day)
-    session.add(certificate)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return certificate_of(session, user)
-    return certificate
+    insert_new(session, Certificate, {"user_id": user.id, "code": new_certificate_code(), "trained_on": day},
+               unique=("user_id",))
+    return certificate_of(session, user)
 
 
 def certificate_of(session: Session, user: User) -> Certificate | None:

@@ -11,6 +11,17 @@ from tests.app.test_learning import answers, quiz_form, read_all_lessons, submit
 from tests.conftest import FIXTURE_COURSES
 
 
+def sync(db, folder):
+    """One `courses sync` command: load, then commit (or roll back what a refused sync flushed)."""
+    try:
+        report = sync_folder(db, folder)
+    except CourseErrors:
+        db.rollback()
+        raise
+    db.commit()
+    return report
+
+
 @pytest.fixture
 def folder(tmp_path):
     target = tmp_path / "courses"
@@ -21,12 +32,12 @@ def folder(tmp_path):
 @pytest.fixture
 def synced(app, db, folder):
     app.config["COURSES_PATH"] = str(folder)
-    sync_folder(db, folder)
+    sync(db, folder)
     return folder
 
 
 def test_a_second_sync_of_unchanged_files_changes_nothing(db, synced):
-    report = sync_folder(db, synced)
+    report = sync(db, synced)
     assert report.unchanged == ["alpha", "beta"] and not report.updated
     assert db.scalar(select(func.count(QuizVersion.id))) == 2
 
@@ -35,7 +46,7 @@ def test_a_broken_course_changes_nothing_in_the_database(db, synced):
     (synced / "alpha" / "01-mo-dau.md").write_text("# Mở đầu mới\n\nNội dung mới.\n")
     (synced / "beta" / "quiz.md").write_text("## Không có đáp án đúng?\n- [ ] A\n- [ ] B\n")
     with pytest.raises(CourseErrors) as error:
-        sync_folder(db, synced)
+        sync(db, synced)
     assert "beta/quiz.md:1: question has no correct choice" in str(error.value)
     db.expire_all()
     assert db.scalar(select(Lesson.title).where(Lesson.slug == "mo-dau")) == "Mở đầu"
@@ -48,7 +59,7 @@ def test_renumbered_and_edited_lessons_keep_who_read_them(client, db, auth, sync
     (synced / "alpha" / "02-tiep-theo.md").rename(synced / "alpha" / "01-tiep-theo.md")
     lesson = synced / "alpha" / "02-mo-dau.md"
     lesson.write_text(lesson.read_text().replace("Đây là bài mở đầu.", "Bài đã được sửa."))
-    report = sync_folder(db, synced)
+    report = sync(db, synced)
     assert report.updated == ["alpha"]
     db.expire_all()
     course = db.scalar(select(Course).where(Course.slug == "alpha"))
@@ -64,7 +75,7 @@ def test_a_changed_quiz_keeps_earlier_attempts_with_their_questions_and_scores(c
     old_result = response.headers["Location"]
     quiz = synced / "alpha" / "quiz.md"
     quiz.write_text(quiz.read_text().replace("## Câu hỏi một?", "## Câu hỏi một đã sửa?"))
-    report = sync_folder(db, synced)
+    report = sync(db, synced)
     assert report.new_quiz_versions == ["alpha"]
     db.expire_all()
     versions = db.scalars(select(QuizVersion).join(Course).where(Course.slug == "alpha")
@@ -83,7 +94,7 @@ def test_a_removed_lesson_is_hidden_but_completions_stay(client, db, auth, synce
     submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
     assert db.scalar(select(func.count(CourseCompletion.id))) == 1
     (synced / "alpha" / "02-tiep-theo.md").unlink()
-    sync_folder(db, synced)
+    sync(db, synced)
     assert client.get("/courses/alpha/lessons/tiep-theo").status_code == 404
     assert db.scalar(select(func.count(CourseCompletion.id))) == 1
     assert db.scalar(select(func.count(LessonView.id))) == 2
@@ -91,7 +102,7 @@ def test_a_removed_lesson_is_hidden_but_completions_stay(client, db, auth, synce
 
 def test_a_course_folder_removed_from_the_collection_is_unpublished(client, db, auth, synced):
     shutil.rmtree(synced / "beta")
-    report = sync_folder(db, synced)
+    report = sync(db, synced)
     assert report.unpublished == ["beta"]
     auth.register()
     assert client.get("/courses/beta").status_code == 404

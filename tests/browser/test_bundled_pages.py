@@ -17,6 +17,7 @@ def bundled(app):
     app.config["COURSES_PATH"] = str(BUNDLED)
     with app.app_context():
         sync_folder(db_session(), BUNDLED)
+        db_session().commit()
         return [(course.slug, [lesson.slug for lesson in course.active_lessons])
                 for course in db_session().scalars(select(Course).where(Course.is_published.is_(True)))]
 
