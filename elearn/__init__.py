@@ -10,12 +10,14 @@ def create_app(config: dict | None = None) -> Flask:
     from elearn import config as settings
     from elearn import assets, db, errors, i18n, security
     from elearn.extensions import compress, csrf, limiter, login_manager
+    from elearn.routing import IdConverter
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_mapping(settings.from_environment(config or {}))
     app.config.from_mapping(config or {})
     Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["id"] = IdConverter
 
     from elearn.auth.services import configure_hashing
 

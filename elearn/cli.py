@@ -108,7 +108,9 @@ def users_cli():
 @click.option("--role", type=click.Choice(["trainer", "official", "admin"]), required=True)
 @click.option("--phone", required=True, help="Vietnamese mobile number, e.g. 0912 345 678.")
 @click.option("--name", "full_name", required=True)
-@click.option("--unit", "unit_id", type=int, help="Id of the unit (commune or village) the account looks after.")
+@click.option("--unit", "unit_id", type=int,
+              help="Id of the unit the account looks after (a village for a trainer, a commune or province for "
+                   "an official); required except for an admin.")
 @click.password_option(help="Asked for when not given (at least 8 characters).")
 @with_appcontext
 @transactional

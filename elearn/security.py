@@ -1,16 +1,14 @@
-"""Access checks in one place: who is signed in, which role may do what, response headers."""
+"""Who is signed in, response headers, safe redirects. Who may see what is in elearn.access."""
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from elearn.db import db_session
 from elearn.extensions import login_manager
-from elearn.models import User
+from elearn.models import RoleAssignment, User
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -28,9 +26,10 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     # The id in the cookie is a per-user token: rotating it ends every session of that user.
-    # Consents come in the same query: every learning page checks them.
+    # Consents and staff roles come in the same query: every page checks one or the other.
     return db_session().scalar(
-        select(User).where(User.session_token == session_token).options(joinedload(User.consents)))
+        select(User).where(User.session_token == session_token).options(
+            joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit)))
 
 
 def _security_headers(response):
@@ -45,37 +44,6 @@ def _security_headers(response):
         headers["Cache-Control"] = "no-store"
     headers.add("Vary", "Cookie")
     return response
-
-
-def role_required(*roles: str):
-    """Signed in, with one of `roles`; anyone else gets 404, as if the page did not exist."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles and current_user.role != "admin":
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def consent_required(view):
-    """Signed in and consenting to the privacy notice; after a withdrawal, ask again."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role == "resident" and current_user.active_consent is None:
-            return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from elearn.audit import audit
 from elearn.auth.services import hash_password, new_session_token
-from elearn.models import Unit, User
+from elearn.models import ADMIN, RoleAssignment, Unit, User
 from elearn.training.passwords import password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
+from elearn.units import add_unit
 
 BUNDLED_UNITS = Path(__file__).resolve().parent / "data" / "units.yaml"
 DEFAULT_ADMIN_PHONE = "+84900000000"
@@ -27,27 +28,27 @@ def load_units(session: Session, path: Path = BUNDLED_UNITS) -> int:
 
     def add(entry: dict, parent: Unit | None) -> None:
         nonlocal added
-        unit = Unit(name=entry["name"], kind=entry["kind"], code=entry.get("code"), parent=parent)
-        session.add(unit)
+        unit = add_unit(session, kind=entry["kind"], name=entry["name"], parent=parent, code=entry.get("code"),
+                        is_demo=bool(entry.get("demo")))
         added += 1
         for child in entry.get("children", []):
             add(child, unit)
 
     for entry in entries:
         add(entry, None)
-    session.flush()
     return added
 
 
 def ensure_admin(session: Session, phone: str | None, password: str | None) -> str | None:
     """Create the first admin if there is none. Returns a generated password to print once."""
-    if session.scalar(select(User.id).where(User.role == "admin")):
+    if session.scalar(select(RoleAssignment.id).where(RoleAssignment.role == ADMIN)):
         return None
     generated = None
     if not password:
         generated = password = secrets.token_urlsafe(12)
     admin = User(full_name="Quản trị viên", phone=phone or DEFAULT_ADMIN_PHONE, password_hash=hash_password(password),
-                 role="admin", session_token=new_session_token())
+                 session_token=new_session_token())
+    admin.assignments.append(RoleAssignment(role=ADMIN))
     session.add(admin)
     session.flush()
     audit(session, "admin_created", subject_id=admin.id)
@@ -69,11 +70,14 @@ def create_staff(session: Session, *, role: str, phone: str, full_name: str, uni
         raise StaffProblem(f"password refused: {problem.replace('_', ' ')}")
     if session.scalar(select(User.id).where(User.phone == normal)):
         raise StaffProblem("an account with this phone number exists")
+    if role != ADMIN and unit_id is None:
+        raise StaffProblem(f"a {role} needs --unit: the id of the village, commune or province they look after")
     if unit_id is not None and session.get(Unit, unit_id) is None:
         raise StaffProblem(f"no unit with id {unit_id}")
     user = User(full_name=" ".join(full_name.split()), phone=normal, password_hash=hash_password(password),
-                role=role, scope_unit_id=unit_id, session_token=new_session_token())
+                session_token=new_session_token())
+    user.assignments.append(RoleAssignment(role=role, unit_id=None if role == ADMIN else unit_id))
     session.add(user)
     session.flush()
-    audit(session, "account_created", subject_id=user.id, role=role)
+    audit(session, "account_created", subject_id=user.id, role=role, unit_id=unit_id)
     return user

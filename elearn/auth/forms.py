@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from elearn.forms import ChoiceField, clean_text, DayField, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 
-SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]
+SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]  # elearn.models.SEXES
 
 
 class ProfileFields(FlaskForm):
@@ -28,7 +28,7 @@ class ProfileFields(FlaskForm):
         super().__init__(*args, **kwargs)
         self.today = today
         self.village_id.choices = [SelectChoice(0, _l("— Chọn thôn —"))] + [
-            SelectChoice(v.id, v.name, optgroup=v.parent.name if v.parent else None) for v in villages]
+            SelectChoice(village.id, village.name, optgroup=commune_name) for village, commune_name in villages]
         self.village_id.validate_choice = True
 
     def validate_birth_date(self, field):

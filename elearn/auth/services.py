@@ -171,7 +171,7 @@ def export_data(session: Session, user: User) -> dict:
             "birth_date": user.birth_date.isoformat() if user.birth_date else None,
             "sex": user.sex,
             "village": user.village.full_name if user.village else None,
-            "role": user.role,
+            "staff_roles": sorted({a.role for a in user.assignments}),
             "created_at": user.created_at.isoformat() + "Z",
             "last_sign_in_at": user.last_sign_in_at.isoformat() + "Z" if user.last_sign_in_at else None,
             "language": user.locale,

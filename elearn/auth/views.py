@@ -8,7 +8,6 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from elearn.audit import audit
 from elearn.auth import services
@@ -18,15 +17,15 @@ from elearn.db import db_session
 from elearn.extensions import limiter
 from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
+from elearn.units import active_villages
 from elearn.security import is_safe_next
 from elearn.training.phones import InvalidPhone, normalize_phone
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def villages() -> list[Unit]:
-    units = db_session().scalars(select(Unit).where(Unit.kind == "village")).all()
-    return sorted(units, key=lambda u: (u.parent.name if u.parent else "", u.name))
+def villages() -> list[tuple[Unit, str]]:
+    return active_villages(db_session())
 
 
 DEVICE_COOKIE = "device"

@@ -16,7 +16,7 @@ from elearn.i18n import local_today
 from elearn.learn import services
 from elearn.learn.forms import QuizForm
 from elearn.models import Course
-from elearn.security import consent_required
+from elearn.access import consent_required
 from elearn.training import scoring
 
 bp = Blueprint("learn", __name__, template_folder="templates")

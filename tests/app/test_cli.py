@@ -49,14 +49,23 @@ def test_prepare_loads_units_courses_and_prints_a_one_time_admin_password(runner
     assert db.scalar(select(func.count(Course.id))) == 2
 
 
-def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client):
-    from elearn.models import User
+def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client, villages):
+    from elearn.models import RoleAssignment, User
+    from tests.conftest import csrf_token
 
     result = runner.invoke(args=["users", "create", "--role", "trainer", "--phone", "0933 111 222",
-                                 "--name", "Phạm Văn Hùng", "--password", "to cong nghe so thon"])
+                                 "--name", "Phạm Văn Hùng", "--password", "to cong nghe so thon",
+                                 "--unit", str(villages[0])])
     assert result.exit_code == 0, result.output
     user = db.scalar(select(User))
-    assert (user.role, user.phone) == ("trainer", "+84933111222")
+    assert [(a.role, a.unit_id) for a in user.assignments] == [("trainer", villages[0])]
+    signed_in = client.post("/sign-in", data={"phone": "0933111222", "password": "to cong nghe so thon",
+                                              "csrf_token": csrf_token(client, "/sign-in")})
+    assert signed_in.status_code == 302
     refused = runner.invoke(args=["users", "create", "--role", "official", "--phone", "0933 111 222",
                                   "--name", "X", "--password", "12345678"])
     assert refused.exit_code == 1 and "password refused" in refused.output
+    no_unit = runner.invoke(args=["users", "create", "--role", "official", "--phone", "0933 111 333",
+                                  "--name", "X", "--password", "to cong nghe so thon"])
+    assert no_unit.exit_code == 1 and "needs --unit" in no_unit.output
+    assert db.scalar(select(func.count(RoleAssignment.id))) == 1

@@ -19,7 +19,7 @@ def test_a_resident_registers_and_lands_on_the_course_list(client, auth, db, cou
     page = client.get("/courses").get_data(as_text=True)
     assert "Chào mừng Nguyễn Thị Lan" in page and "Khóa Alpha" in page
     user = db.scalar(select(User))
-    assert user.phone == "+84912345678" and user.birth_date == date(1975, 3, 25) and user.role == "resident"
+    assert user.phone == "+84912345678" and user.birth_date == date(1975, 3, 25) and user.assignments == []
     assert user.password_hash.startswith("$argon2id$")
 
 

@@ -1,0 +1,112 @@
+"""Who may see what, answered in one place.
+
+Staff roles are assignments: a trainer over one or several villages, an official over a commune or
+a province, an admin over the whole instance. A role over a unit covers its whole subtree, which
+`Unit.path` makes one indexed prefix query. Every staff view and query goes through this module;
+anything outside a person's scope is answered 404, as if it did not exist.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from elearn.extensions import login_manager
+from elearn.models import ADMIN, Unit, User
+
+
+def roles_of(user: User) -> frozenset[str]:
+    if not user or not user.is_authenticated:
+        return frozenset()
+    return frozenset(assignment.role for assignment in user.assignments)
+
+
+def is_admin(user: User) -> bool:
+    return ADMIN in roles_of(user)
+
+
+def is_staff(user: User) -> bool:
+    return bool(roles_of(user))
+
+
+def may_act_as(user: User, role: str) -> bool:
+    """An admin may do what every role may."""
+    roles = roles_of(user)
+    return role in roles or ADMIN in roles
+
+
+def scope_roots(user: User, role: str) -> list[Unit] | None:
+    """The units whose subtrees `user` may see as `role`; None means every unit (an admin)."""
+    if is_admin(user):
+        return None
+    return [a.unit for a in user.assignments if a.role == role and a.unit is not None]
+
+
+def in_subtree(units: list[Unit]) -> ColumnElement[bool]:
+    """Units at or under any of `units` (paths hold digits and slashes only: nothing to escape)."""
+    if not units:
+        return false()
+    return or_(*(Unit.path.like(unit.path + "%") for unit in units))
+
+
+def units_in_scope(user: User, role: str) -> Select:
+    """select(Unit.id) of every unit `user` may see as `role`."""
+    roots = scope_roots(user, role)
+    statement = select(Unit.id)
+    return statement if roots is None else statement.where(in_subtree(roots))
+
+
+def scoped(statement: Select, user: User, role: str, unit_column) -> Select:
+    """`statement` filtered to rows whose `unit_column` lies in `user`'s scope as `role`."""
+    if scope_roots(user, role) is None:
+        return statement
+    return statement.where(unit_column.in_(units_in_scope(user, role)))
+
+
+def unit_in_scope(session: Session, user: User, role: str, unit_id: int) -> Unit | None:
+    return session.scalar(scoped(select(Unit).where(Unit.id == unit_id), user, role, Unit.id))
+
+
+def visible_units(session: Session, user: User, role: str, kinds: tuple[str, ...]) -> list[Unit]:
+    """Active units of `kinds` that `user` may see as `role`, provinces first, then by name."""
+    statement = select(Unit).where(Unit.kind.in_(kinds), Unit.merged_into_id.is_(None))
+    order = {kind: i for i, kind in enumerate(("province", "commune", "village"))}
+    found = session.scalars(scoped(statement, user, role, Unit.id)).all()
+    return sorted(found, key=lambda unit: (order[unit.kind], unit.path.count("/"), unit.name))
+
+
+def role_required(*roles: str):
+    """Signed in with one of `roles` (an admin has all); anyone else gets 404, as if the page did
+    not exist. Records the roles on the view, so the access test can list every route's rule."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(may_act_as(current_user, role) for role in roles):
+                abort(404)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def consent_required(view):
+    """Signed in and consenting to the privacy notice; after a withdrawal, ask again.
+    Staff accounts are created by an admin and do not learn under the residents' notice."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not is_staff(current_user) and current_user.active_consent is None:
+            return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
