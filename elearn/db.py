@@ -123,3 +123,17 @@ def insert_new(session: Session, model: type[Base], values: dict[str, Any], uniq
     statement = (dialect.insert(model).values(**values)
                  .on_conflict_do_nothing(index_elements=list(unique)).returning(model.id))
     return session.execute(statement).scalar()
+
+
+def add_to_counters(session: Session, model: type[Base], rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    """Add each row's numbers to the counter row with the same `keys`, creating it at zero first:
+    one INSERT ... ON CONFLICT DO UPDATE for all rows, safe when two requests count at once."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(rows)
+    counted = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: getattr(model, name) + getattr(statement.excluded, name) for name in counted})
+    session.execute(statement)

@@ -55,6 +55,59 @@ def test_the_suite_really_runs_on_postgresql(app):
     assert app.extensions["elearn_engine"].dialect.name == "postgresql"
 
 
+@pytest.fixture
+def empty_database(tmp_path):
+    url, base_url = _empty_database_url(tmp_path)
+    yield url
+    if base_url:
+        engine = create_engine(base_url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        engine.dispose()
+
+
+def test_0003_carries_certificates_and_anonymous_completions_over(empty_database):
+    url = empty_database
+    upgrade(url, "0002")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO units (id, kind, name, parent_id, path, is_demo, created_at) VALUES "
+            "(1, 'province', 'P', NULL, '/1/', false, '2026-01-01'), (2, 'commune', 'C', 1, '/1/2/', false, "
+            "'2026-01-01'), (3, 'village', 'V', 2, '/1/2/3/', false, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO courses (id, slug, title, summary, track, required, pass_mark, position, version, "
+            "intro_html, sources, is_published, content_hash, updated_at) VALUES (1, 'a', 'Khóa A', '', "
+            "'digital-skills', true, 70, 1, 1, '', '[]', true, '', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO users (id, full_name, phone, password_hash, birth_date, sex, village_id, session_token, "
+            "is_demo, created_at) VALUES (1, 'A', '+84900000001', 'x', '1961-01-20', 'male', 3, 't1', false, "
+            "'2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO course_completions (id, user_id, course_id, completed_on, method) "
+            "VALUES (1, 1, 1, '2026-03-05', 'self')"))
+        connection.execute(text(
+            "INSERT INTO certificates (id, user_id, code, program, trained_on, issued_at) "
+            "VALUES (1, 1, 'ABCDEFGHJKMN', 'basic-digital-skills', '2026-03-05', '2026-03-05')"))
+        connection.execute(text(
+            "INSERT INTO anonymous_completions (id, village_id, course_id, completed_on, method, sex, birth_year) "
+            "VALUES (1, 3, 1, '2026-03-20', 'assisted', 'female', 1970)"))
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        trained = connection.execute(text(
+            "SELECT user_id, village_id, method, trained_on, labour_age_until FROM trained_residents")).all()
+        activity = connection.execute(text(
+            "SELECT village_id, course_id, month, completed_self, completed_assisted FROM course_activity")).all()
+        titles = connection.execute(text("SELECT course_titles FROM required_sets")).scalar()
+    engine.dispose()
+    assert [(t[0], t[1], t[2], str(t[3]), str(t[4])) for t in trained] == [
+        (1, 3, "self", "2026-03-05", "2021-04-30")]
+    assert [(a[0], a[1], str(a[2]), a[3], a[4]) for a in activity] == [(3, 1, "2026-03-01", 1, 1)]
+    assert "Khóa A" in str(titles)
+
+
 def test_0002_keeps_staff_roles_and_gives_every_unit_its_path(tmp_path):
     url, base_url = _empty_database_url(tmp_path)
     try:

@@ -7,21 +7,21 @@ from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from elearn.audit import audit
 from elearn.db import insert_new
+from elearn.records.trained import correct_trained_record
 
 from elearn.models import (
-    AnonymousCompletion,
-    AttemptAnswer,
     AuditEvent,
     Certificate,
     ConsentRecord,
     CourseCompletion,
     LessonView,
     QuizAttempt,
+    TrainedResident,
     User,
 )
 from elearn.models.types import utcnow
@@ -154,6 +154,7 @@ def update_profile(session: Session, user: User, *, full_name: str, phone: str, 
         full_name, phone, birth_date, sex, village_id)
     if changed:
         audit(session, "profile_corrected", actor_id=user.id, subject_id=user.id, fields=changed)
+        correct_trained_record(session, user)
     session.flush()  # a phone taken by someone else at this very moment: IntegrityError, a 409 page
 
 
@@ -213,27 +214,14 @@ def _export_attempt(attempt: QuizAttempt) -> dict:
 
 
 def erase_account(session: Session, user: User) -> None:
-    """Erase a person; keep their completions as anonymous counts for the commune's figures."""
-    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id)).all()
-    for completion in completions:
-        session.add(AnonymousCompletion(
-            village_id=user.village_id,
-            course_id=completion.course_id,
-            completed_on=completion.completed_on,
-            method=completion.method,
-            sex=user.sex,
-            birth_year=user.birth_date.year if user.birth_date else None,
-        ))
-    attempt_ids = select(QuizAttempt.id).where(QuizAttempt.user_id == user.id)
-    session.execute(AttemptAnswer.__table__.delete().where(AttemptAnswer.attempt_id.in_(attempt_ids)))
-    for model in (CourseCompletion, Certificate, LessonView, QuizAttempt, ConsentRecord):
-        session.execute(model.__table__.delete().where(model.user_id == user.id))
-    session.execute(
-        AuditEvent.__table__.update().where(AuditEvent.subject_id == user.id).values(subject_id=None)
-    )
-    session.execute(AuditEvent.__table__.update().where(AuditEvent.actor_id == user.id).values(actor_id=None))
-    audit(session, "account_deleted", completions_kept=len(completions))
-    user_id = user.id
-    session.expunge(user)
-    session.execute(User.__table__.delete().where(User.id == user_id))
+    """Erase a person and everything about them (the database cascades to their progress).
+
+    What the commune's figures count stays without the person: their trained-person row loses its
+    link and nothing else; the activity counters never held one."""
+    kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
+                           .values(user_id=None)).rowcount
+    session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
+    session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
+    audit(session, "account_deleted", trained_record_kept=bool(kept))
+    session.delete(user)
     session.flush()

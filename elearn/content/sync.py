@@ -55,7 +55,7 @@ def _course_hash(parsed: ParsedCourse) -> str:
     return _hash([
         RENDERER_VERSION, parsed.title, parsed.summary, parsed.track, parsed.required, parsed.pass_mark, parsed.order,
         parsed.version, parsed.sources, parsed.intro_md,
-        [(l.slug, l.position, l.title, l.body_md) for l in parsed.lessons], media,
+        [(lesson.slug, lesson.position, lesson.title, lesson.body_md) for lesson in parsed.lessons], media,
         _quiz_fingerprint(parsed.quiz),
     ])
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
-                           QuizVersion, User)
+                           QuizVersion, RequiredSet, User)
+from elearn.records import activity, trained
 from elearn.training import completion, scoring
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
@@ -90,6 +91,10 @@ def record_lesson_view(session: Session, user: User, lesson: Lesson, today: date
     if insert_new(session, LessonView, {"user_id": user.id, "lesson_id": lesson.id},
                   unique=("user_id", "lesson_id")) is None:
         return
+    opened_in_course = session.scalar(select(func.count(LessonView.id)).join(LessonView.lesson).where(
+        LessonView.user_id == user.id, Lesson.course_id == lesson.course_id))
+    if opened_in_course == 1:
+        activity.count_started(session, user.village_id, lesson.course_id, today)
     update_completion(session, user, lesson.course, today)
 
 
@@ -148,6 +153,11 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
         return earlier
     session.add_all(AttemptAnswer(attempt_id=attempt_id, question_id=question_id, choice_id=choice_id)
                     for question_id, picked in answers.items() for choice_id in sorted(picked))
+    activity.count_answers(session, user.village_id, [key.question_id for key in keys], result.right_questions)
+    attempts_on_course = session.scalar(select(func.count(QuizAttempt.id)).join(QuizAttempt.quiz_version).where(
+        QuizAttempt.user_id == user.id, QuizVersion.course_id == course.id))
+    if attempts_on_course == 1:
+        activity.count_first_attempt(session, user.village_id, course.id, today, result.passed)
     session.flush()
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt.passed:
@@ -174,29 +184,31 @@ def update_completion(session: Session, user: User, course: Course, today: date,
                                               "method": "self", "attempt_id": attempt.id},
                   unique=("user_id", "course_id")) is None:
         return
+    activity.count_completed(session, user.village_id, course.id, today, "self")
     issue_certificate_if_trained(session, user)
 
 
-def required_course_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Course.id).where(Course.required.is_(True), Course.is_published.is_(True))))
-
-
-def trained_on(session: Session, user: User) -> date | None:
+def date_trained(session: Session, user: User, required_set: RequiredSet) -> date | None:
     completions = dict(session.execute(
         select(CourseCompletion.course_id, CourseCompletion.completed_on).where(CourseCompletion.user_id == user.id)
     ).all())
-    return completion.trained_on(required_course_ids(session), completions)
+    return completion.trained_on(required_set.course_ids, completions)
 
 
 def issue_certificate_if_trained(session: Session, user: User) -> Certificate | None:
+    """Once every course of today's required set is completed: the certificate, and the row the
+    officials' reports count. Both are issued once; a later change of the set changes neither."""
     existing = certificate_of(session, user)
     if existing is not None:
         return existing
-    day = trained_on(session, user)
+    required_set = trained.current_required_set(session)
+    day = date_trained(session, user, required_set)
     if day is None:
         return None
-    insert_new(session, Certificate, {"user_id": user.id, "code": new_certificate_code(), "trained_on": day},
-               unique=("user_id",))
+    issued = insert_new(session, Certificate, {"user_id": user.id, "code": new_certificate_code(), "trained_on": day,
+                                               "required_set_id": required_set.id}, unique=("user_id",))
+    if issued is not None:
+        trained.record_trained(session, user, day, required_set)
     return certificate_of(session, user)
 
 

@@ -2,18 +2,19 @@
 from elearn.models.content import Choice, Course, Lesson, Question, QuizVersion
 from elearn.models.people import ADMIN, PARENT_KIND, SEXES, STAFF_ROLES, UNIT_KINDS, ConsentRecord, RoleAssignment, Unit, User
 from elearn.models.progress import (
-    AnonymousCompletion,
     AttemptAnswer,
     Certificate,
     CourseCompletion,
     LessonView,
     QuizAttempt,
+    RequiredSet,
+    TrainedResident,
 )
-from elearn.models.reporting import AuditEvent
+from elearn.models.reporting import AuditEvent, CourseActivity, QuestionStat
 
 __all__ = [
     "ADMIN", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
-    "AnonymousCompletion", "AttemptAnswer", "AuditEvent", "Certificate", "Choice",
-    "ConsentRecord", "Course", "CourseCompletion", "Lesson", "LessonView", "Question",
-    "QuizAttempt", "QuizVersion", "RoleAssignment", "Unit", "User",
+    "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
+    "CourseCompletion", "Lesson", "LessonView", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
+    "RequiredSet", "RoleAssignment", "TrainedResident", "Unit", "User",
 ]

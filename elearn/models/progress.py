@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.db import Base
@@ -74,6 +75,20 @@ class CourseCompletion(Base):
     course: Mapped[Course] = relationship()
 
 
+class RequiredSet(Base):
+    """The courses that made "trained" at some time. A person is trained under the set of the day:
+    a later change never un-trains anyone, and reports can say which set it was."""
+
+    __tablename__ = "required_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The sorted course ids, "3,5,8": one row per distinct set.
+    course_key: Mapped[str] = mapped_column(String(500), unique=True)
+    course_ids: Mapped[list] = mapped_column(JSON)
+    course_titles: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Certificate(Base):
     """Issued once a resident has completed every required course."""
 
@@ -84,21 +99,34 @@ class Certificate(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     program: Mapped[str] = mapped_column(String(64), default="basic-digital-skills")
     trained_on: Mapped[date] = mapped_column(Date)
+    required_set_id: Mapped[int | None] = mapped_column(ForeignKey("required_sets.id", ondelete="RESTRICT"))
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    required_set: Mapped[RequiredSet | None] = relationship()
 
-class AnonymousCompletion(Base):
-    """A deleted resident's completion, kept as a count so the commune's figures do not change.
 
-    No link to a person: only the village, sex and birth year that the reports group by.
+class TrainedResident(Base):
+    """One row per trained person: what the officials' reports count.
+
+    Written when the person becomes trained, and kept when they erase their account: erasure only
+    cuts `user_id`. It holds no name, phone or birth date; labour age is kept as the window of
+    dates the person is of labour age (15th birthday, end of the retirement month), computed at
+    training time, so a report on any date counts them with `labour_age_from <= day <= until`.
     """
 
-    __tablename__ = "anonymous_completions"
+    __tablename__ = "trained_residents"
+    __table_args__ = (
+        CheckConstraint("method IN ('self', 'assisted')", name="method"),
+        Index("ix_trained_residents_village_id_trained_on", "village_id", "trained_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    village_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
-    completed_on: Mapped[date] = mapped_column(Date)
-    method: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     sex: Mapped[str | None] = mapped_column(String(8))
-    birth_year: Mapped[int | None] = mapped_column(Integer)
+    trained_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16))
+    labour_age_from: Mapped[date | None] = mapped_column(Date)
+    labour_age_until: Mapped[date | None] = mapped_column(Date)
+    required_set_id: Mapped[int] = mapped_column(ForeignKey("required_sets.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,6 +1,5 @@
 """Sharing courses as .zip files: export, import, and archives that must be refused whole."""
 import shutil
-import stat
 import zipfile
 
 import pytest

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from elearn.content.parse import CourseErrors
 from elearn.content.sync import sync_folder
 from elearn.models import Course, CourseCompletion, Lesson, LessonView, QuizAttempt, QuizVersion
-from tests.app.test_learning import answers, quiz_form, read_all_lessons, submit
+from tests.helpers import answers, quiz_form, read_all_lessons, submit
 from tests.conftest import FIXTURE_COURSES
 
 

@@ -6,41 +6,13 @@ from sqlalchemy import func, select
 
 from elearn.models import Certificate, Choice, Course, CourseCompletion, LessonView, Question, QuizAttempt
 from tests.conftest import csrf_token
+from tests.helpers import answers, quiz_form, read_all_lessons, submit
 
 
 @pytest.fixture
 def resident(auth, courses):
     auth.register()
     return auth
-
-
-def quiz_form(client, slug):
-    """The hidden fields of the quiz page as a resident's browser would send them."""
-    page = client.get(f"/courses/{slug}/quiz").get_data(as_text=True)
-    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"', page))
-    if "csrf_token" not in fields:
-        fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return fields
-
-
-def answers(db, slug, right=True):
-    """{'q<id>': [choice ids]} answering every question right (or every one wrong)."""
-    course = db.scalar(select(Course).where(Course.slug == slug))
-    result = {}
-    for question in course.current_quiz.questions:
-        picked = [c.id for c in question.choices if c.is_correct == right]
-        result[f"q{question.id}"] = picked if question.kind == "multiple" or right else picked[:1]
-    return result
-
-
-def read_all_lessons(client, db, slug):
-    course = db.scalar(select(Course).where(Course.slug == slug))
-    for lesson in course.active_lessons:
-        assert client.get(f"/courses/{slug}/lessons/{lesson.slug}").status_code == 200
-
-
-def submit(client, slug, data):
-    return client.post(f"/courses/{slug}/quiz", data=data)
 
 
 def test_the_course_list_shows_each_courses_progress(client, db, resident):

@@ -1,11 +1,12 @@
 """A resident sees, corrects, exports and deletes their own data."""
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from elearn.models import AnonymousCompletion, AuditEvent, Certificate, CourseCompletion, QuizAttempt, User
-from tests.app.test_learning import answers, quiz_form, read_all_lessons, submit
+from elearn.models import AuditEvent, Certificate, CourseActivity, CourseCompletion, QuizAttempt, TrainedResident, User
+from tests.helpers import answers, quiz_form, read_all_lessons, submit
 from tests.conftest import PASSWORD, csrf_token
 
 
@@ -85,8 +86,11 @@ def test_deleting_the_account_erases_the_person_and_keeps_anonymous_counts(clien
     db.expire_all()
     for model in (User, CourseCompletion, QuizAttempt, Certificate):
         assert db.scalar(select(func.count(model.id))) == 0, model
-    kept = db.scalars(select(AnonymousCompletion)).all()
-    assert len(kept) == 2 and {k.sex for k in kept} == {"female"} and {k.birth_year for k in kept} == {1975}
+    # The trained-person row stays, without the person: village, sex, date and labour-age window.
+    kept = db.scalars(select(TrainedResident)).all()
+    assert [(k.user_id, k.sex, k.method) for k in kept] == [(None, "female", "self")]
+    assert (kept[0].labour_age_from, kept[0].labour_age_until) == (date(1990, 3, 25), date(2034, 11, 30))
+    assert sum(db.scalars(select(CourseActivity.completed_self))) == 2
     events = db.scalars(select(AuditEvent)).all()
     assert all(e.subject_id is None and e.actor_id is None for e in events)
     assert "account_deleted" in [e.action for e in events]
