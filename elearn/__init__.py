@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     from elearn import config as settings
-    from elearn import assets, db, errors, i18n, security
+    from elearn import access, assets, db, errors, i18n, security
     from elearn.extensions import compress, csrf, limiter, login_manager
     from elearn.routing import IdConverter
 
@@ -33,14 +33,19 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     assets.init_app(app)
 
+    from elearn.admin.views import bp as admin_bp
     from elearn.api.views import bp as api_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.learn.views import bp as learn_bp
+    from elearn.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)
+    csrf.exempt(api_bp)  # token-authenticated JSON only: no cookie-authenticated route may live there
+    app.jinja_env.globals["may_act_as"] = access.may_act_as
 
     from elearn.cli import register_commands
 

@@ -11,7 +11,9 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from elearn.audit import audit
-from elearn.models import PARENT_KIND, RoleAssignment, Unit, User
+from elearn.db import add_to_counters
+from elearn.models import (PARENT_KIND, ApiToken, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
+                           SurveyResponse, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
 
@@ -100,8 +102,8 @@ def plan_merge(session: Session, source: Unit, target: Unit) -> MergePlan:
         problems.append(Problem("merge_merged_unit", "target_id"))
     if target.path.startswith(source.path):
         problems.append(Problem("merge_into_own_subtree", "target_id"))
-    problems += [Problem("merge_would_lose", "target_id", values={"what": what})
-                 for what in _merge_conflicts(session, source, target)]
+    problems += [Problem("merge_population_clash", "target_id", values={"year": year})
+                 for year in _population_clashes(session, source, target)]
     if problems:
         raise Refused(problems)
     return MergePlan(
@@ -113,15 +115,29 @@ def plan_merge(session: Session, source: Unit, target: Unit) -> MergePlan:
     )
 
 
-def _merge_conflicts(session: Session, source: Unit, target: Unit) -> list[str]:
-    """Data keyed by unit that cannot simply move: the hooks below are filled by later tables."""
-    return [what for what, check in MERGE_CONFLICT_CHECKS if check(session, source, target)]
+def _population_clashes(session: Session, source: Unit, target: Unit) -> list[int]:
+    """What a merge cannot move without losing data: two villages with a population figure for
+    the same year (which one is right is the statistics office's call, not ours)."""
+    if source.kind != "village":
+        return []
+    theirs = select(PopulationFigure.year).where(PopulationFigure.village_id == target.id)
+    clash = session.scalars(select(PopulationFigure.year).where(
+        PopulationFigure.village_id == source.id, PopulationFigure.year.in_(theirs)).order_by(
+        PopulationFigure.year)).all()
+    return list(clash)
 
 
-# (what, check(session, source, target) -> bool): a table of everything keyed once per unit.
-MERGE_CONFLICT_CHECKS: list = []
-# (move(session, source, target)): data keyed by unit that moves with a merge.
-MERGE_MOVES: list = []
+def _move_village_records(session: Session, source: Unit, target: Unit) -> None:
+    """Everything keyed by a village follows it into the village it is merged into."""
+    for model in (TrainedResident, PopulationFigure, SurveyResponse):
+        session.execute(update(model).where(model.village_id == source.id).values(village_id=target.id)
+                        .execution_options(synchronize_session=False))
+    for model, keys in ((CourseActivity, ("village_id", "course_id", "month")),
+                        (QuestionStat, ("village_id", "question_id"))):
+        rows = [{**row._asdict(), "village_id": target.id}
+                for row in session.execute(select(*model.__table__.columns).where(model.village_id == source.id))]
+        add_to_counters(session, model, rows, keys)
+        session.execute(delete(model).where(model.village_id == source.id))
 
 
 def merge_units(session: Session, source: Unit, target: Unit, actor_id: int) -> MergePlan:
@@ -130,10 +146,11 @@ def merge_units(session: Session, source: Unit, target: Unit, actor_id: int) -> 
     plan = plan_merge(session, source, target)
     for child in session.scalars(select(Unit).where(Unit.parent_id == source.id)):
         move_subtree(session, child, target)
-    session.execute(update(User).where(User.village_id == source.id).values(village_id=target.id))
+    session.execute(update(User).where(User.village_id == source.id).values(village_id=target.id)
+                    .execution_options(synchronize_session=False))
     _move_assignments(session, source, target)
-    for move in MERGE_MOVES:
-        move(session, source, target)
+    session.execute(update(ApiToken).where(ApiToken.unit_id == source.id).values(unit_id=target.id))
+    _move_village_records(session, source, target)
     source.merged_into_id, source.merged_at = target.id, utcnow()
     audit(session, "units_merged", actor_id=actor_id, unit_id=source.id, into_unit_id=target.id,
           name=source.name, into_name=target.name, children=plan.children, residents=plan.residents)
@@ -183,18 +200,15 @@ def removal_problems(session: Session, unit: Unit) -> list[Problem]:
     return problems
 
 
-# (remove(session, unit_ids_select)): rows keyed by unit that go with removed demo units.
-DEMO_REMOVALS: list = []
-
-
 def remove_demo_unit(session: Session, unit: Unit, actor_id: int) -> int:
     """Delete a demo unit, everything under it and its demo residents; returns how many units went."""
     problems = removal_problems(session, unit)
     if problems:
         raise Refused(problems)
     subtree_ids = select(Unit.id).where(Unit.path.like(unit.path + "%")).scalar_subquery()
-    for remove in DEMO_REMOVALS:
-        remove(session, subtree_ids)
+    # Counters, figures and survey answers go with their units (ON DELETE CASCADE); these do not.
+    for model, column in ((TrainedResident, TrainedResident.village_id), (ApiToken, ApiToken.unit_id)):
+        session.execute(delete(model).where(column.in_(subtree_ids)).execution_options(synchronize_session=False))
     session.execute(delete(User).where(User.village_id.in_(subtree_ids), User.is_demo.is_(True))
                     .execution_options(synchronize_session=False))
     session.execute(delete(RoleAssignment).where(RoleAssignment.unit_id.in_(subtree_ids))

@@ -10,11 +10,12 @@ from elearn.models.progress import (
     RequiredSet,
     TrainedResident,
 )
-from elearn.models.reporting import AuditEvent, CourseActivity, QuestionStat
+from elearn.models.reporting import (ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
+                                     SurveyResponse)
 
 __all__ = [
     "ADMIN", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
-    "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
-    "CourseCompletion", "Lesson", "LessonView", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
-    "RequiredSet", "RoleAssignment", "TrainedResident", "Unit", "User",
+    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
+    "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
+    "RequiredSet", "RoleAssignment", "SurveyResponse", "TrainedResident", "Unit", "User",
 ]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.db import Base
+from elearn.models.people import Unit
 from elearn.models.types import utcnow
 
 
@@ -50,3 +51,61 @@ class QuestionStat(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
     answered: Mapped[int] = mapped_column(Integer, default=0)
     wrong: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PopulationFigure(Base):
+    """The labour-age population of a village in a year, from the commune's statistics: the
+    denominator of every rate. By sex where the statistics give it."""
+
+    __tablename__ = "population_figures"
+    __table_args__ = (
+        UniqueConstraint("village_id", "year"),
+        CheckConstraint("total >= 0 AND (male IS NULL OR male >= 0) AND (female IS NULL OR female >= 0)",
+                        name="not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    male: Mapped[int | None] = mapped_column(Integer)
+    female: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SurveyResponse(Base):
+    """A resident's optional answers about themselves (self-reported): the digital-society
+    indicators. None is "would rather not say". Kept without the person after erasure."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    has_smartphone: Mapped[bool | None] = mapped_column(Boolean)
+    has_bank_account: Mapped[bool | None] = mapped_column(Boolean)
+    has_digital_signature: Mapped[bool | None] = mapped_column(Boolean)
+    has_vneid_level2: Mapped[bool | None] = mapped_column(Boolean)
+    answered_on: Mapped[date] = mapped_column(Date)
+
+
+class ApiToken(Base):
+    """A bearer token for the provincial reporting system: read-only, over one unit's subtree.
+    Only its SHA-256 is stored; the token itself is shown once, when it is created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    unit: Mapped[Unit] = relationship()

@@ -1,0 +1,437 @@
+"""Every figure the officials see, computed once: the dashboard, the six-monthly report, its files,
+open data and the API all read a `Report` built here, so they cannot disagree.
+
+Aggregates run in SQL over the trained-person rows, the activity counters and the population
+figures, with a fixed number of statements whatever the number of villages or residents;
+Python only adds up per-village rows (a few thousand at most for a province).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from elearn.models import (Course, CourseActivity, PopulationFigure, Question, QuestionStat, QuizVersion,
+                           SurveyResponse, TrainedResident, Unit, User)
+from elearn.training.ages import birth_date_window, years_before
+from elearn.training.rates import (AGE_BANDS, TARGETS, Target, band_offsets, meets, people_needed, rate)
+
+SEXES = ("female", "male")
+TREND_MONTHS = 24
+TOP_WRONG = 3
+
+# The survey's indicators and their targets (DOMAIN.md §1): share of adults, 2025 and 2030.
+INDICATORS = (
+    ("has_smartphone", Fraction(80, 100), Fraction(95, 100)),
+    ("has_bank_account", Fraction(80, 100), Fraction(95, 100)),
+    ("has_digital_signature", Fraction(50, 100), Fraction(70, 100)),
+    ("has_vneid_level2", Fraction(100, 100), None),
+)
+
+
+@dataclass
+class Counts:
+    """One village, one commune or the whole scope, on the report's day."""
+    villages: int = 0
+    villages_without_figure: int = 0
+    population: int | None = None  # labour-age population, from the villages that have a figure
+    population_by_sex: dict[str, int] | None = None  # None unless every figure gives the split
+    figure_years: set[int] = field(default_factory=set)
+    registered: int = 0  # labour-age residents with an account, registered by the day
+    trained: int = 0  # labour-age trained residents, every village
+    trained_counted: int = 0  # ... in villages with a population figure: the rate's numerator
+    trained_in_period: int = 0  # ... who became trained since the period's first day
+    trained_any_age: int = 0  # trained by the day, of labour age or not
+    assisted: int = 0  # labour-age trained through an assisted completion
+
+    @property
+    def rate(self) -> Fraction | None:
+        return rate(self.trained_counted, self.population)
+
+    def gap(self, target: Target) -> int | None:
+        return people_needed(self.trained_counted, self.population, target)
+
+    def meets(self, target: Target) -> bool:
+        return meets(self.trained_counted, self.population, target)
+
+    @property
+    def figure_exceeded(self) -> bool:
+        """More trained than the population figure: the figure is out of date or wrong."""
+        return self.population is not None and self.trained_counted > self.population
+
+    def add(self, other: Counts) -> None:
+        for name in ("villages", "villages_without_figure", "registered", "trained", "trained_counted",
+                     "trained_in_period", "trained_any_age", "assisted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.population is not None:
+            self.population = (self.population or 0) + other.population
+        self.figure_years |= other.figure_years
+
+
+@dataclass(frozen=True)
+class Row:
+    unit_id: int
+    name: str
+    kind: str
+    is_demo: bool
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class SexLine:
+    sex: str
+    registered: int
+    trained: int
+    population: int | None
+
+    @property
+    def rate(self) -> Fraction | None:
+        return rate(self.trained, self.population)
+
+
+@dataclass(frozen=True)
+class BandLine:
+    band: tuple[int, int | None]
+    registered: int
+    trained: int
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: date  # first day of the month
+    newly_trained: int  # people who became trained that month, any age, every village
+    trained: int  # labour-age trained at the month's end (or the report's day), villages with a figure
+    population: int | None
+
+    @property
+    def rate(self) -> Fraction | None:
+        return rate(self.trained, self.population)
+
+
+@dataclass(frozen=True)
+class WrongQuestion:
+    text: str
+    quiz_version: int
+    answered: int
+    wrong: int
+
+
+@dataclass(frozen=True)
+class CourseLine:
+    course_id: int
+    title: str
+    required: bool
+    started: int
+    completed_self: int
+    completed_assisted: int
+    first_attempts: int
+    first_attempt_passes: int
+    most_wrong: tuple[WrongQuestion, ...]
+
+    @property
+    def completed(self) -> int:
+        return self.completed_self + self.completed_assisted
+
+    @property
+    def first_attempt_pass_rate(self) -> Fraction | None:
+        return rate(self.first_attempt_passes, self.first_attempts)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    yes: int
+    answered: int
+    target_2025: Fraction
+    target_2030: Fraction | None
+
+    @property
+    def rate(self) -> Fraction | None:
+        return rate(self.yes, self.answered)
+
+
+@dataclass
+class Report:
+    root: Unit
+    day: date
+    since: date
+    total: Counts
+    rows: list[Row]
+    by_sex: list[SexLine]
+    bands: list[BandLine]
+    trend: list[MonthPoint]
+    courses: list[CourseLine]
+    survey: list[Indicator]
+    survey_responses: int
+    targets: tuple[Target, ...] = TARGETS
+
+    @property
+    def row_kind(self) -> str:
+        return {"province": "commune", "commune": "village"}.get(self.root.kind, "village")
+
+
+# -- the scope -------------------------------------------------------------------------------
+
+def _in_scope(root: Unit):
+    return Unit.path.like(root.path + "%")
+
+
+def _units(session: Session, root: Unit) -> tuple[dict[int, int], dict[int, Unit]]:
+    """{village id: row unit id} and the row units: the communes of a province, the villages of
+    a commune (or the village itself)."""
+    units = session.scalars(select(Unit).where(_in_scope(root), Unit.merged_into_id.is_(None))).all()
+    row_kind = {"province": "commune"}.get(root.kind, "village")
+    rows = {unit.id: unit for unit in units if unit.kind == row_kind}
+    row_of = {unit.id: (unit.parent_id if row_kind == "commune" else unit.id)
+              for unit in units if unit.kind == "village"}
+    return row_of, rows
+
+
+# -- per-village numbers -----------------------------------------------------------------------
+
+def _count(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _population(session: Session, root: Unit) -> dict[int, list[tuple[int, int, int | None, int | None]]]:
+    """{village id: [(year, total, male, female), ...] oldest first}."""
+    rows = session.execute(
+        select(PopulationFigure.village_id, PopulationFigure.year, PopulationFigure.total, PopulationFigure.male,
+               PopulationFigure.female).join(Unit, Unit.id == PopulationFigure.village_id)
+        .where(_in_scope(root)).order_by(PopulationFigure.village_id, PopulationFigure.year)).all()
+    figures: dict[int, list] = defaultdict(list)
+    for village_id, year, total, male, female in rows:
+        figures[village_id].append((year, total, male, female))
+    return figures
+
+
+def figure_for(figures: list[tuple], year: int, fallback_to_earliest: bool = False) -> tuple | None:
+    """The latest figure of a year up to `year` (optionally the earliest one when there is none)."""
+    found = [figure for figure in figures if figure[0] <= year]
+    if found:
+        return found[-1]
+    return figures[0] if fallback_to_earliest and figures else None
+
+
+def _with_figure(day: date):
+    return TrainedResident.village_id.in_(select(PopulationFigure.village_id).where(PopulationFigure.year <= day.year))
+
+
+def _labour_age(day: date):
+    return and_(TrainedResident.labour_age_from <= day, TrainedResident.labour_age_until >= day)
+
+
+def _bands_of_trained(day: date) -> list:
+    """A column per age band: labour-age trained people whose age on `day` falls in it."""
+    cutoffs = [years_before(day, offset) for offset in band_offsets()]  # 15th birthday on or before
+    start = TrainedResident.labour_age_from
+    conditions = [start > cutoffs[0]]
+    conditions += [and_(start <= low, start > high) for low, high in zip(cutoffs, cutoffs[1:])]
+    conditions.append(start <= cutoffs[-1])
+    return [_count(and_(_labour_age(day), condition)) for condition in conditions]
+
+
+def _trained(session: Session, root: Unit, day: date, since: date) -> list:
+    labour = _labour_age(day)
+    return session.execute(
+        select(TrainedResident.village_id, TrainedResident.sex, func.count(),
+               _count(labour), _count(and_(labour, _with_figure(day))),
+               _count(and_(labour, TrainedResident.trained_on >= since)),
+               _count(and_(labour, TrainedResident.method == "assisted")), *_bands_of_trained(day))
+        .join(Unit, Unit.id == TrainedResident.village_id)
+        .where(_in_scope(root), TrainedResident.trained_on <= day)
+        .group_by(TrainedResident.village_id, TrainedResident.sex)).all()
+
+
+def _registered(session: Session, root: Unit, day: date) -> list:
+    windows = {sex: birth_date_window(sex, day) for sex in SEXES}
+    labour = or_(*(and_(User.sex == sex, User.birth_date.between(*windows[sex])) for sex in SEXES))
+    cutoffs = [years_before(day, low) for low, _high in AGE_BANDS[1:]]  # born on or before: at least `low`
+    bands = [User.birth_date > cutoffs[0]]
+    bands += [and_(User.birth_date <= low, User.birth_date > high) for low, high in zip(cutoffs, cutoffs[1:])]
+    bands.append(User.birth_date <= cutoffs[-1])
+    end_of_day = datetime.combine(day + timedelta(days=1), time())
+    return session.execute(
+        select(User.village_id, User.sex, func.count(), *(_count(band) for band in bands))
+        .join(Unit, Unit.id == User.village_id)
+        .where(_in_scope(root), User.created_at < end_of_day, labour)
+        .group_by(User.village_id, User.sex)).all()
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+def build_report(session: Session, root: Unit, day: date, since: date | None = None,
+                 activity_since: date | None = None) -> Report:
+    """The figures of `root`'s subtree on `day`. `since` starts the period whose newly trained are
+    counted (default: 1 January); `activity_since` limits the per-course figures to a period."""
+    since = since or date(day.year, 1, 1)
+    row_of, row_units = _units(session, root)
+    figures = _population(session, root)
+    villages = _village_counts(row_of, figures, day)
+    by_sex_trained: dict[str, int] = defaultdict(int)
+    by_sex_registered: dict[str, int] = defaultdict(int)
+    bands_trained = [0] * len(AGE_BANDS)
+    bands_registered = [0] * len(AGE_BANDS)
+    for village_id, sex, any_age, labour, counted, in_period, assisted, *bands in _trained(session, root, day, since):
+        counts = villages.get(village_id)
+        if counts is None:  # a village merged away: its rows moved with it
+            continue
+        counts.trained_any_age += any_age
+        counts.trained += labour or 0
+        counts.trained_counted += counted or 0
+        counts.trained_in_period += in_period or 0
+        counts.assisted += assisted or 0
+        by_sex_trained[sex or "unknown"] += labour or 0
+        bands_trained = [a + (b or 0) for a, b in zip(bands_trained, bands)]
+    for village_id, sex, registered, *bands in _registered(session, root, day):
+        if village_id in villages:
+            villages[village_id].registered += registered
+            by_sex_registered[sex] += registered
+            bands_registered = [a + (b or 0) for a, b in zip(bands_registered, bands)]
+
+    rows: dict[int, Counts] = {unit_id: Counts() for unit_id in row_units}
+    total = Counts()
+    for village_id, counts in villages.items():
+        rows.setdefault(row_of[village_id], Counts()).add(counts)
+        total.add(counts)
+    total.population_by_sex = _population_by_sex(row_of, figures, day)
+    return Report(
+        root=root, day=day, since=since, total=total,
+        rows=[Row(unit.id, unit.name, unit.kind, unit.is_demo, rows[unit.id])
+              for unit in sorted(row_units.values(), key=lambda u: u.name)],
+        by_sex=[SexLine(sex, by_sex_registered[sex], by_sex_trained[sex],
+                        total.population_by_sex[sex] if total.population_by_sex else None) for sex in SEXES],
+        bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, bands_registered, bands_trained)],
+        trend=_trend(session, root, day, figures),
+        courses=_courses(session, root, day, activity_since),
+        **_survey(session, root, day),
+    )
+
+
+def _village_counts(row_of: dict[int, int], figures: dict, day: date) -> dict[int, Counts]:
+    villages = {}
+    for village_id in row_of:
+        figure = figure_for(figures.get(village_id, []), day.year)
+        counts = Counts(villages=1, villages_without_figure=int(figure is None))
+        if figure is not None:
+            counts.population, counts.figure_years = figure[1], {figure[0]}
+        villages[village_id] = counts
+    return villages
+
+
+def _population_by_sex(row_of: dict[int, int], figures: dict, day: date) -> dict[str, int] | None:
+    """Labour-age population by sex, only when every figure in use gives the split."""
+    used = [figure for village_id in row_of if (figure := figure_for(figures.get(village_id, []), day.year))]
+    if not used or any(figure[2] is None or figure[3] is None for figure in used):
+        return None
+    return {"male": sum(f[2] for f in used), "female": sum(f[3] for f in used)}
+
+
+def _months(day: date) -> list[date]:
+    first = day.replace(day=1)
+    months = []
+    for _ in range(TREND_MONTHS):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(months))
+
+
+def _month_end(month: date, day: date) -> date:
+    following = (month + timedelta(days=32)).replace(day=1)
+    return min(following - timedelta(days=1), day)
+
+
+def _trend(session: Session, root: Unit, day: date, figures: dict) -> list[MonthPoint]:
+    """Trained per month, and the labour-age trained at each month's end over the population.
+
+    Someone counts at a day d when max(trained on, 15th birthday) <= d <= end of labour age:
+    two grouped queries give how many started counting and stopped by each day."""
+    months = _months(day)
+    trained = TrainedResident
+    counting_from = case((trained.trained_on > trained.labour_age_from, trained.trained_on),
+                         else_=trained.labour_age_from)
+    base = (and_(_in_scope(root), _with_figure(day), trained.trained_on <= day,
+                 trained.labour_age_from.is_not(None), counting_from <= trained.labour_age_until))
+    starts = dict(session.execute(
+        select(counting_from, func.count()).join(Unit, Unit.id == trained.village_id)
+        .where(base, counting_from <= day).group_by(counting_from)).all())
+    stops = dict(session.execute(
+        select(trained.labour_age_until, func.count()).join(Unit, Unit.id == trained.village_id)
+        .where(base, trained.labour_age_until < day).group_by(trained.labour_age_until)).all())
+    new = dict(session.execute(
+        select(trained.trained_on, func.count()).join(Unit, Unit.id == trained.village_id)
+        .where(_in_scope(root), trained.trained_on >= months[0], trained.trained_on <= day)
+        .group_by(trained.trained_on)).all())
+    with_figure = [v for v, rows in figures.items() if figure_for(rows, day.year)]
+    points = []
+    for month in months:
+        end = _month_end(month, day)
+        counting = (sum(n for start, n in starts.items() if _as_date(start) <= end)
+                    - sum(n for stop, n in stops.items() if _as_date(stop) < end))
+        population = sum(figure_for(figures[v], end.year, fallback_to_earliest=True)[1] for v in with_figure)
+        newly = sum(n for on, n in new.items() if _as_date(on).replace(day=1) == month)
+        points.append(MonthPoint(month, newly, counting, population or None))
+    return points
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _courses(session: Session, root: Unit, day: date, since: date | None) -> list[CourseLine]:
+    activity = CourseActivity
+    period = [activity.month <= day.replace(day=1)]
+    if since is not None:
+        period.append(activity.month >= since.replace(day=1))
+    sums = (select(activity.course_id, func.sum(activity.started).label("started"),
+                   func.sum(activity.completed_self).label("completed_self"),
+                   func.sum(activity.completed_assisted).label("completed_assisted"),
+                   func.sum(activity.first_attempts).label("first_attempts"),
+                   func.sum(activity.first_attempt_passes).label("first_attempt_passes"))
+            .join(Unit, Unit.id == activity.village_id).where(_in_scope(root), *period)
+            .group_by(activity.course_id).subquery())
+    lines = session.execute(
+        select(Course.id, Course.title, Course.required, sums.c.started, sums.c.completed_self,
+               sums.c.completed_assisted, sums.c.first_attempts, sums.c.first_attempt_passes)
+        .outerjoin(sums, sums.c.course_id == Course.id)
+        .where(or_(Course.is_published.is_(True), sums.c.course_id.is_not(None)))
+        .order_by(Course.required.desc(), Course.position, Course.title)).all()
+    wrong = _most_wrong(session, root)
+    return [CourseLine(course_id, title, required, *(int(n or 0) for n in numbers),
+                       most_wrong=tuple(wrong.get(course_id, ())))
+            for course_id, title, required, *numbers in lines]
+
+
+def _most_wrong(session: Session, root: Unit) -> dict[int, list[WrongQuestion]]:
+    """The questions answered wrong most often, per course (all time: for improving lessons)."""
+    rows = session.execute(
+        select(QuizVersion.course_id, Question.text, QuizVersion.number, func.sum(QuestionStat.answered),
+               func.sum(QuestionStat.wrong))
+        .join(Question, Question.id == QuestionStat.question_id)
+        .join(QuizVersion, QuizVersion.id == Question.quiz_version_id)
+        .join(Unit, Unit.id == QuestionStat.village_id).where(_in_scope(root))
+        .group_by(QuizVersion.course_id, Question.id, Question.text, QuizVersion.number)
+        .having(func.sum(QuestionStat.wrong) > 0)).all()
+    found: dict[int, list[WrongQuestion]] = defaultdict(list)
+    for course_id, text, number, answered, wrong in rows:
+        found[course_id].append(WrongQuestion(text, number, int(answered), int(wrong)))
+    return {course_id: sorted(questions, key=lambda q: (-q.wrong, -Fraction(q.wrong, q.answered), q.text))[:TOP_WRONG]
+            for course_id, questions in found.items()}
+
+
+def _survey(session: Session, root: Unit, day: date) -> dict:
+    answers = session.execute(
+        select(func.count(), *(column for key, _a, _b in INDICATORS for column in (
+            _count(getattr(SurveyResponse, key).is_(True)), _count(getattr(SurveyResponse, key).is_not(None)))))
+        .join(Unit, Unit.id == SurveyResponse.village_id)
+        .where(_in_scope(root), SurveyResponse.answered_on <= day)).one()
+    responses, *numbers = answers
+    indicators = [Indicator(key, int(numbers[2 * i] or 0), int(numbers[2 * i + 1] or 0), t2025, t2030)
+                  for i, (key, t2025, t2030) in enumerate(INDICATORS)]
+    return {"survey": indicators, "survey_responses": int(responses or 0)}
+
+
