@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
-from flask_babel import get_locale, get_translations
+from flask_babel import format_decimal, get_locale, get_translations
 from flask_login import current_user
 
 from elearn.extensions import babel
@@ -32,6 +33,16 @@ def format_day(value: date | datetime | None) -> str:
 
 def format_moment(value: datetime | None) -> str:
     return local_time(value).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def format_number(value: int | None) -> str:
+    """1.234 in Vietnamese, 1,234 in English; an empty value is a dash."""
+    return "–" if value is None else format_decimal(value, format="#,##0")
+
+
+def format_percent(share: Fraction | None) -> str:
+    """A share as a percent with one decimal: 70,5% in Vietnamese."""
+    return "–" if share is None else format_decimal(float(share * 100), format="#,##0.0") + "%"
 
 
 def local_today() -> date:
@@ -64,4 +75,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
