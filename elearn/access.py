@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
+from elearn.db import db_session
 from elearn.extensions import login_manager
-from elearn.models import ADMIN, Unit, User
+from elearn.models import ADMIN, ApiToken, Unit, User
+from elearn.models.types import utcnow
+from elearn.reports.tokens import token_for_bearer
 
 
 def roles_of(user: User) -> frozenset[str]:
@@ -95,6 +98,30 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def token_required(view):
+    """A live API token in `Authorization: Bearer ...`; anything else is a 401 in JSON."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        token = token_for_bearer(db_session(), request.headers.get("Authorization"), utcnow())
+        if token is None:
+            response = jsonify({"error": "Unauthorized", "message": "A valid, unrevoked API token is needed: "
+                                "Authorization: Bearer <token>."})
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Bearer realm="hoc-so", error="invalid_token"'
+            return response
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    wrapped.requires_token = True
+    return wrapped
+
+
+def unit_in_token_scope(session: Session, token: ApiToken, unit_id: int) -> Unit | None:
+    """A unit at or under the token's unit, or None."""
+    return session.scalar(select(Unit).where(Unit.id == unit_id, in_subtree([token.unit])))
 
 
 def consent_required(view):

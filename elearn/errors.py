@@ -29,7 +29,7 @@ def _messages() -> dict[int, str]:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(("/api/", "/open-data/")) or request.path == "/healthz"
 
 
 def handle_http_error(error: HTTPException):
@@ -38,6 +38,8 @@ def handle_http_error(error: HTTPException):
     discard_request_changes()
     code = error.code or 500
     message = _messages().get(code, error.description)
+    if _wants_json() and code == 400 and error.description != type(error).description:
+        message = error.description  # the API says which argument was wrong
     if isinstance(error, CSRFError):
         message = _("Trang đã mở quá lâu nên phiên làm việc hết hạn. Vui lòng tải lại trang và làm lại.")
     if _wants_json():

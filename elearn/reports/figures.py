@@ -264,20 +264,21 @@ def _registered(session: Session, root: Unit, day: date) -> list:
 
 # -- the report ------------------------------------------------------------------------------------
 
-def build_report(session: Session, root: Unit, day: date, since: date | None = None,
-                 activity_since: date | None = None) -> Report:
-    """The figures of `root`'s subtree on `day`. `since` starts the period whose newly trained are
-    counted (default: 1 January); `activity_since` limits the per-course figures to a period."""
-    since = since or date(day.year, 1, 1)
-    row_of, row_units = _units(session, root)
-    figures = _population(session, root)
-    villages = _village_counts(row_of, figures, day)
-    by_sex_trained: dict[str, int] = defaultdict(int)
-    by_sex_registered: dict[str, int] = defaultdict(int)
-    bands_trained = [0] * len(AGE_BANDS)
-    bands_registered = [0] * len(AGE_BANDS)
+@dataclass
+class _Collected:
+    villages: dict[int, Counts]
+    trained_by_sex: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    registered_by_sex: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    trained_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
+    registered_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
+
+
+def _collect(session: Session, root: Unit, row_of: dict[int, int], figures: dict, day: date,
+             since: date, registered: bool = True) -> _Collected:
+    """Per-village counts, and the by-sex and by-band sums, from two grouped queries."""
+    found = _Collected(_village_counts(row_of, figures, day))
     for village_id, sex, any_age, labour, counted, in_period, assisted, *bands in _trained(session, root, day, since):
-        counts = villages.get(village_id)
+        counts = found.villages.get(village_id)
         if counts is None:  # a village merged away: its rows moved with it
             continue
         counts.trained_any_age += any_age
@@ -285,17 +286,27 @@ def build_report(session: Session, root: Unit, day: date, since: date | None = N
         counts.trained_counted += counted or 0
         counts.trained_in_period += in_period or 0
         counts.assisted += assisted or 0
-        by_sex_trained[sex or "unknown"] += labour or 0
-        bands_trained = [a + (b or 0) for a, b in zip(bands_trained, bands)]
-    for village_id, sex, registered, *bands in _registered(session, root, day):
-        if village_id in villages:
-            villages[village_id].registered += registered
-            by_sex_registered[sex] += registered
-            bands_registered = [a + (b or 0) for a, b in zip(bands_registered, bands)]
+        found.trained_by_sex[sex or "unknown"] += labour or 0
+        found.trained_by_band = [a + (b or 0) for a, b in zip(found.trained_by_band, bands)]
+    for village_id, sex, count, *bands in (_registered(session, root, day) if registered else ()):
+        if village_id in found.villages:
+            found.villages[village_id].registered += count
+            found.registered_by_sex[sex] += count
+            found.registered_by_band = [a + (b or 0) for a, b in zip(found.registered_by_band, bands)]
+    return found
 
+
+def build_report(session: Session, root: Unit, day: date, since: date | None = None,
+                 activity_since: date | None = None) -> Report:
+    """The figures of `root`'s subtree on `day`. `since` starts the period whose newly trained are
+    counted (default: 1 January); `activity_since` limits the per-course figures to a period."""
+    since = since or date(day.year, 1, 1)
+    row_of, row_units = _units(session, root)
+    figures = _population(session, root)
+    found = _collect(session, root, row_of, figures, day, since)
     rows: dict[int, Counts] = {unit_id: Counts() for unit_id in row_units}
     total = Counts()
-    for village_id, counts in villages.items():
+    for village_id, counts in found.villages.items():
         rows.setdefault(row_of[village_id], Counts()).add(counts)
         total.add(counts)
     total.population_by_sex = _population_by_sex(row_of, figures, day)
@@ -303,13 +314,44 @@ def build_report(session: Session, root: Unit, day: date, since: date | None = N
         root=root, day=day, since=since, total=total,
         rows=[Row(unit.id, unit.name, unit.kind, unit.is_demo, rows[unit.id])
               for unit in sorted(row_units.values(), key=lambda u: u.name)],
-        by_sex=[SexLine(sex, by_sex_registered[sex], by_sex_trained[sex],
+        by_sex=[SexLine(sex, found.registered_by_sex[sex], found.trained_by_sex[sex],
                         total.population_by_sex[sex] if total.population_by_sex else None) for sex in SEXES],
-        bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, bands_registered, bands_trained)],
+        bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, found.registered_by_band,
+                                                          found.trained_by_band)],
         trend=_trend(session, root, day, figures),
         courses=_courses(session, root, day, activity_since),
         **_survey(session, root, day),
     )
+
+
+@dataclass(frozen=True)
+class _Everywhere:
+    """The root of every unit of the instance, for open data."""
+    path: str = "/"
+    kind: str = "instance"
+
+
+@dataclass(frozen=True)
+class OpenCommune:
+    commune: Unit
+    villages: list[tuple[Unit, Counts]]
+
+
+def open_data_counts(session: Session, day: date) -> list[OpenCommune]:
+    """Per village and commune, for publication: real (not demo) units only. Three queries."""
+    everywhere = _Everywhere()
+    units = session.scalars(select(Unit).where(Unit.merged_into_id.is_(None), Unit.is_demo.is_(False),
+                                               Unit.kind.in_(("commune", "village")))).all()
+    communes = {unit.id: unit for unit in units if unit.kind == "commune"}
+    row_of = {unit.id: unit.parent_id for unit in units if unit.kind == "village" and unit.parent_id in communes}
+    figures = _population(session, everywhere)
+    villages = _collect(session, everywhere, row_of, figures, day, date(day.year, 1, 1), registered=False).villages
+    units_by_id = {unit.id: unit for unit in units}
+    grouped: dict[int, list] = defaultdict(list)
+    for village_id, counts in villages.items():
+        grouped[row_of[village_id]].append((units_by_id[village_id], counts))
+    return [OpenCommune(commune, sorted(grouped[commune.id], key=lambda pair: pair[0].name))
+            for commune in sorted(communes.values(), key=lambda unit: unit.name)]
 
 
 def _village_counts(row_of: dict[int, int], figures: dict, day: date) -> dict[int, Counts]:

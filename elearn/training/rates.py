@@ -66,19 +66,33 @@ def band_offsets() -> list[int]:
     return [low - LABOUR_AGE_FROM for low, _high in AGE_BANDS[1:]]
 
 
-def suppressed(counts: dict, *, total_published: bool = True) -> set:
-    """The keys of `counts` to hide so that no count under SUPPRESS_BELOW can be seen or worked out.
+def suppressed(counts: dict, *, totals: list[set] | None = None) -> tuple[set, set[int]]:
+    """What to hide so that no count under SUPPRESS_BELOW can be seen or worked out.
 
-    A count under the threshold is hidden. When the group's total is published, one hidden count
-    could be recovered by subtraction, and so could a hidden pair adding up to under the
-    threshold: the smallest shown counts are hidden too until neither is possible.
-    None (no figure) is never shown, so never needs hiding.
+    `counts` maps keys to counts (None: no figure, never shown). `totals` lists the groups of keys
+    whose sum is published (default: one total over every key). A count under the threshold is
+    hidden. A group's total then lets one hidden member be recovered by subtraction, or a few
+    hidden members adding up to under the threshold: the smallest shown members of that group are
+    hidden too until neither is possible. Returns (hidden keys, indexes of totals to hide too,
+    when a group has nothing left to hide).
     """
     known = {key: value for key, value in counts.items() if value is not None}
+    groups = [set(known)] if totals is None else [{key for key in group if key in known} for group in totals]
     hidden = {key for key, value in known.items() if value < SUPPRESS_BELOW}
-    if not total_published:
-        return hidden
-    shown = sorted((value, str(key), key) for key, value in known.items() if key not in hidden)
-    while hidden and shown and (len(hidden) == 1 or sum(known[key] for key in hidden) < SUPPRESS_BELOW):
-        hidden.add(shown.pop(0)[2])
-    return hidden
+    hidden_totals: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for index, group in enumerate(groups):
+            if index in hidden_totals:
+                continue
+            inside = group & hidden
+            if not inside or (len(inside) > 1 and sum(known[key] for key in inside) >= SUPPRESS_BELOW):
+                continue
+            shown = sorted((known[key], str(key), key) for key in group - hidden)
+            if shown:
+                hidden.add(shown[0][2])
+            else:
+                hidden_totals.add(index)
+            changed = True
+    return hidden, hidden_totals

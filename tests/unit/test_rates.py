@@ -51,24 +51,33 @@ def test_age_bands_cover_labour_age_without_gaps():
         assert low == high + 1
 
 
-def test_counts_under_five_are_hidden():
-    assert suppressed({"a": 4, "b": 5, "c": 0, "d": None}, total_published=False) == {"a", "c"}
+def test_counts_under_five_are_hidden_and_none_is_never_shown():
+    hidden, _ = suppressed({"a": 4, "b": 5, "c": 0, "d": None, "e": 40}, totals=[])
+    assert hidden == {"a", "c"}
 
 
 def test_one_hidden_count_would_be_recovered_from_the_total_so_the_smallest_other_goes_too():
     # Total 3 + 20 + 9 = 32 is published: 3 alone = 32 - 20 - 9, so 9 is hidden as well.
-    assert suppressed({"a": 3, "b": 20, "c": 9}) == {"a", "c"}
+    assert suppressed({"a": 3, "b": 20, "c": 9}) == ({"a", "c"}, set())
 
 
 def test_a_hidden_pair_adding_up_to_under_five_is_not_enough():
     # 1 + 2 = 3 could be worked out as a pair: the next smallest (6) is hidden as well.
-    assert suppressed({"a": 1, "b": 2, "c": 6, "d": 30}) == {"a", "b", "c"}
+    assert suppressed({"a": 1, "b": 2, "c": 6, "d": 30}) == ({"a", "b", "c"}, set())
 
 
 def test_nothing_is_hidden_when_every_count_is_five_or_more():
-    assert suppressed({"a": 5, "b": 12}) == set()
+    assert suppressed({"a": 5, "b": 12}) == (set(), set())
 
 
-def test_a_single_member_group_hides_itself_when_small():
-    assert suppressed({"a": 2}) == {"a"}
-    assert suppressed({"a": 6}) == set()
+def test_a_group_with_nothing_left_to_hide_hides_its_total():
+    assert suppressed({"a": 2}) == ({"a"}, {0})
+    assert suppressed({"a": 2, "b": 1}) == ({"a", "b"}, {0})
+    assert suppressed({"a": 6}) == (set(), set())
+
+
+def test_every_published_total_is_protected():
+    # Two totals: every village, and the villages with a population figure (a, c). Hiding a and b
+    # protects the first total, but a = (a + c) - c through the second: c is hidden too.
+    hidden, _ = suppressed({"a": 3, "b": 10, "c": 20}, totals=[{"a", "b", "c"}, {"a", "c"}])
+    assert hidden == {"a", "b", "c"}
