@@ -21,6 +21,7 @@ from elearn.models import (
     CourseCompletion,
     LessonView,
     QuizAttempt,
+    SurveyResponse,
     TrainedResident,
     User,
 )
@@ -165,6 +166,7 @@ def export_data(session: Session, user: User) -> dict:
     completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
     certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
     events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
+    survey = session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
     return {
         "profile": {
             "full_name": user.full_name,
@@ -194,6 +196,9 @@ def export_data(session: Session, user: User) -> dict:
         "certificate": {"code": certificate.code, "trained_on": certificate.trained_on.isoformat()}
         if certificate else None,
         "activity": [{"action": e.action, "at": e.at.isoformat() + "Z"} for e in events],
+        "survey": {name: getattr(survey, name) for name in ("has_smartphone", "has_bank_account",
+                                                            "has_digital_signature", "has_vneid_level2")}
+        | {"answered_on": survey.answered_on.isoformat()} if survey else None,
     }
 
 
@@ -220,6 +225,7 @@ def erase_account(session: Session, user: User) -> None:
     link and nothing else; the activity counters never held one."""
     kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
                            .values(user_id=None)).rowcount
+    session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
     audit(session, "account_deleted", trained_record_kept=bool(kept))

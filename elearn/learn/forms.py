@@ -4,7 +4,8 @@ import re
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, RadioField, SelectChoice
 from werkzeug.datastructures import MultiDict
 
 
@@ -44,3 +45,31 @@ class QuizForm(FlaskForm):
     def key(self) -> str | None:
         value = (self.idempotency_key.data or "").strip()
         return value if 16 <= len(value) <= 64 else None
+
+
+ANSWERS = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không")),
+           SelectChoice("unsure", _l("Không rõ / không muốn trả lời"))]
+
+
+class SurveyForm(FlaskForm):
+    """Four questions a resident may answer about themselves, or skip; none is required."""
+
+    has_smartphone = RadioField(_l("Bạn có điện thoại thông minh (vào được mạng, cài được ứng dụng) không?"),
+                                choices=ANSWERS, validate_choice=False)
+    has_bank_account = RadioField(_l("Bạn có tài khoản ngân hàng hoặc ví điện tử để chuyển tiền, trả tiền không?"),
+                                  choices=ANSWERS, validate_choice=False)
+    has_digital_signature = RadioField(_l("Bạn có chữ ký số hoặc chữ ký điện tử cá nhân không?"),
+                                       choices=ANSWERS, validate_choice=False)
+    has_vneid_level2 = RadioField(_l("Tài khoản VNeID của bạn đã là mức 2 chưa?"), choices=ANSWERS,
+                                  validate_choice=False)
+
+    QUESTIONS = ("has_smartphone", "has_bank_account", "has_digital_signature", "has_vneid_level2")
+
+    def answers(self) -> dict[str, bool | None]:
+        """Yes is True, no is False; unsure, skipped or anything else is None."""
+        return {name: {"yes": True, "no": False}.get(self[name].data) for name in self.QUESTIONS}
+
+    def fill(self, response) -> None:
+        for name in self.QUESTIONS:
+            value = getattr(response, name)
+            self[name].data = {True: "yes", False: "no"}.get(value, "unsure")

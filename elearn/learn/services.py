@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
-                           QuizVersion, RequiredSet, User)
+                           QuizVersion, RequiredSet, SurveyResponse, User)
 from elearn.records import activity, trained
 from elearn.training import completion, scoring
 
@@ -241,3 +241,19 @@ def attempt_of(session: Session, user: User, course: Course, attempt_id: int) ->
     if attempt is None or attempt.user_id != user.id or attempt.quiz_version.course_id != course.id:
         return None
     return attempt
+
+
+def survey_of(session: Session, user: User) -> SurveyResponse | None:
+    return session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
+
+
+def save_survey(session: Session, user: User, answers: dict[str, bool | None], today: date) -> None:
+    """The resident's own answers, replacing earlier ones; counted under their village."""
+    response = survey_of(session, user)
+    if response is None:
+        response = SurveyResponse(user_id=user.id, village_id=user.village_id)
+        session.add(response)
+    for name, value in answers.items():
+        setattr(response, name, value)
+    response.village_id, response.answered_on = user.village_id, today
+    session.flush()

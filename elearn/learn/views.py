@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import segno
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -14,7 +14,7 @@ from elearn.db import db_session
 from elearn.extensions import csrf, limiter
 from elearn.i18n import local_today
 from elearn.learn import services
-from elearn.learn.forms import QuizForm
+from elearn.learn.forms import QuizForm, SurveyForm
 from elearn.models import Course
 from elearn.access import consent_required
 from elearn.training import scoring
@@ -47,8 +47,9 @@ def courses():
     progress = services.progress_by_course(session, current_user.id, listed)
     # The way on: the first required course not finished yet.
     next_course = next((c for c in listed if c.required and not progress[c.id].completed_on), None)
+    ask_survey = current_user.village_id is not None and services.survey_of(session, current_user) is None
     return render_template("learn/courses.html", courses=listed, progress=progress, next_course=next_course,
-                           certificate=services.certificate_of(session, current_user))
+                           certificate=services.certificate_of(session, current_user), ask_survey=ask_survey)
 
 
 @bp.get("/courses/<slug>")
@@ -193,3 +194,21 @@ def verify(code):
     certificate, user = found
     return render_template("learn/verify.html", certificate=certificate,
                            holder=services.initials(user.full_name), code=certificate.code)
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+@consent_required
+def survey():
+    """Four optional questions about the resident's own digital life, for the commune's indicators."""
+    session = db_session()
+    if current_user.village_id is None:
+        abort(404)  # staff without a village are nobody's figure
+    form = SurveyForm()
+    if form.validate_on_submit():
+        services.save_survey(session, current_user, form.answers(), local_today())
+        flash(_("Cảm ơn bạn đã trả lời. Bạn có thể sửa câu trả lời bất cứ lúc nào."), "success")
+        return redirect(url_for("learn.courses"))
+    earlier = services.survey_of(session, current_user)
+    if request.method == "GET" and earlier is not None:
+        form.fill(earlier)
+    return render_template("learn/survey.html", form=form, answered=earlier is not None)
