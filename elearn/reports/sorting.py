@@ -16,8 +16,15 @@ class Sort:
 
     @classmethod
     def from_args(cls, args) -> Sort:
-        column = args.get("sort", "rate")
-        return cls(column if column in COLUMNS else "rate", args.get("order") == "desc")
+        """From heading links (?sort=rate&order=desc) or the phone's sort menu (?order_by=rate-desc)."""
+        column, _, order = args.get("order_by", "").partition("-")
+        if not column:
+            column, order = args.get("sort", "rate"), args.get("order", "asc")
+        return cls(column if column in COLUMNS else "rate", order == "desc")
+
+    @property
+    def key(self) -> str:
+        return f"{self.column}-{'desc' if self.descending else 'asc'}"
 
     def toggled(self, column: str) -> dict:
         """The address arguments of a heading link: the same column again flips the order."""
