@@ -1,14 +1,262 @@
 """The admin's pages: administrative units and staff accounts."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import Field, Form
 
-from elearn.access import role_required
+from elearn import units as unit_services
+from elearn.access import is_admin, role_required
+from elearn.admin import forms, services
+from elearn.admin.messages import KIND_LABELS, ROLE_NAMES, message_for, row_message, show_problems
+from elearn.db import db_session, discard_request_changes
+from elearn.models import Unit, User
+from elearn.problems import Refused
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+
+# The new account's password rides in the signed session cookie from the form's redirect to the
+# one page that shows it, and is dropped there.
+ONE_TIME_PASSWORD = "admin_one_time_password"
+# Example rows of the downloadable template: replaced by the commune's own list.
+TEMPLATE_ROWS = (("tinh", "51", "Tỉnh Quảng Ngãi", ""), ("xa", "21178", "Xã Tịnh Trà", "51"),
+                 ("thon", "", "Thôn Trà Bình", "21178"))
+
+
+@bp.context_processor
+def names():
+    return {"kind_labels": KIND_LABELS, "role_names": ROLE_NAMES}
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    return db_session().get(Unit, unit_id) or abort(404)
+
+
+def _person_or_404(user_id: int) -> User:
+    return services.person(db_session(), user_id) or abort(404)
+
+
+def _refused(form: Form, refused: Refused, fallback: Field | None = None) -> list[str]:
+    """A refused change keeps nothing of this request; the problems go next to their fields."""
+    discard_request_changes()
+    return show_problems(form, refused.problems, fallback)
 
 
 @bp.get("/")
 @role_required("admin")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", overview=services.overview(db_session()))
+
+
+# Units: the tree, one unit's page, adding, renaming, merging, removing sample data, importing.
+
+def _units_page(form: forms.AddUnitForm, status: int = 200):
+    return render_template("admin/units.html", tree=services.unit_tree(db_session()), form=form), status
+
+
+def _add_unit_form(**kwargs) -> forms.AddUnitForm:
+    return forms.AddUnitForm(parents=services.active_units(db_session(), ("province", "commune")), **kwargs)
+
+
+@bp.get("/units")
+@role_required("admin")
+def units():
+    # After adding a village, the form keeps its level and commune for the next one.
+    return _units_page(_add_unit_form(formdata=None, kind=request.args.get("kind"),
+                                      parent_id=forms.chosen_id(request.args.get("parent_id"))))
+
+
+@bp.post("/units")
+@role_required("admin")
+def add_unit():
+    form = _add_unit_form()
+    if form.validate_on_submit():
+        parent = _unit_or_404(form.parent_id.data) if form.parent_id.data else None
+        try:
+            unit = unit_services.add_unit(db_session(), kind=form.kind.data, name=form.name.data, parent=parent,
+                                          code=form.code.data or None, actor_id=current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.name)
+        else:
+            flash(_("Đã thêm %(name)s. Bạn có thể thêm đơn vị tiếp theo.", name=unit.name), "success")
+            return redirect(url_for("admin.units", kind=unit.kind, parent_id=unit.parent_id, _anchor="add"))
+    return _units_page(form, 400)
+
+
+def _unit_page(unit: Unit, status: int = 200, **given_forms):
+    session = db_session()
+    page_forms = {
+        "rename_form": given_forms.get("rename_form") or forms.RenameUnitForm(formdata=None, obj=unit),
+        "merge_form": given_forms.get("merge_form") or forms.MergeForm(
+            formdata=None, targets=services.merge_targets(session, unit)),
+        "remove_form": given_forms.get("remove_form") or forms.RemoveUnitForm(formdata=None),
+    }
+    return render_template("admin/unit.html", unit=unit, above=unit_services.ancestors_and_self(session, unit)[:-1],
+                           children=services.children_of(session, unit),
+                           history=services.unit_history(session, unit), **page_forms), status
+
+
+@bp.get("/units/<id:unit_id>")
+@role_required("admin")
+def unit(unit_id):
+    return _unit_page(_unit_or_404(unit_id))
+
+
+@bp.post("/units/<id:unit_id>/rename")
+@role_required("admin")
+def rename_unit(unit_id):
+    unit = _unit_or_404(unit_id)
+    form = forms.RenameUnitForm()
+    if form.validate_on_submit():
+        try:
+            unit_services.rename_unit(db_session(), unit, form.name.data, form.code.data or None, current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.name)
+        else:
+            flash(_("Đã lưu tên và mã của %(name)s.", name=unit.name), "success")
+            return redirect(url_for("admin.unit", unit_id=unit.id))
+    return _unit_page(unit, 400, rename_form=form)
+
+
+@bp.post("/units/<id:unit_id>/merge")
+@role_required("admin")
+def merge_unit(unit_id):
+    """The first post shows what will move (nothing changes); the confirmed second one merges."""
+    unit = _unit_or_404(unit_id)
+    form = forms.MergeForm(targets=services.merge_targets(db_session(), unit))
+    if form.validate_on_submit():
+        target = _unit_or_404(form.target_id.data)
+        try:
+            if form.confirmed.data != "yes":
+                plan = unit_services.plan_merge(db_session(), unit, target)
+                return render_template("admin/merge.html", plan=plan, form=form)
+            unit_services.merge_units(db_session(), unit, target, current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.target_id)
+        else:
+            flash(_("Đã sáp nhập %(source)s vào %(target)s.", source=unit.name, target=target.name), "success")
+            return redirect(url_for("admin.unit", unit_id=target.id))
+    return _unit_page(unit, 400, merge_form=form)
+
+
+@bp.post("/units/<id:unit_id>/remove")
+@role_required("admin")
+def remove_unit(unit_id):
+    unit = _unit_or_404(unit_id)
+    form = forms.RemoveUnitForm()
+    if form.validate_on_submit():
+        name = unit.name
+        try:
+            removed = unit_services.remove_demo_unit(db_session(), unit, current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.confirm)
+        else:
+            flash(_("Đã xóa %(name)s và %(count)s đơn vị bên trong.", name=name, count=removed - 1), "success")
+            return redirect(url_for("admin.units"))
+    return _unit_page(unit, 400, remove_form=form)
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_units():
+    form = forms.ImportUnitsForm()
+    if not form.validate_on_submit():
+        return render_template("admin/import.html", form=form), 400 if request.method == "POST" else 200
+    try:
+        report = unit_services.import_units(db_session(), form.file.data.read(), current_user.id)
+    except Refused as refused:
+        discard_request_changes()
+        problems = [row_message(problem) for problem in refused.problems]
+        form.file.errors = [_("Chưa nhập gì: tệp có %(count)s lỗi, xem danh sách ở trên.", count=len(problems))]
+        return render_template("admin/import.html", form=form, problems=problems), 400
+    flash(_("Đã nhập xong: %(added)s đơn vị mới, %(renamed)s đổi tên, %(unchanged)s không đổi.",
+            added=report.added, renamed=report.renamed, unchanged=report.unchanged), "success")
+    return redirect(url_for("admin.units"))
+
+
+@bp.get("/units/import/template.csv")
+@role_required("admin")
+def import_template():
+    # With a BOM, so that Excel reads the accents as UTF-8 when it opens the file.
+    lines = [",".join(unit_services.CSV_COLUMNS)] + [",".join(row) for row in TEMPLATE_ROWS]
+    return Response("\ufeff" + "\r\n".join(lines) + "\r\n", mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=mau-danh-sach-don-vi.csv"})
+
+
+# Staff accounts and their roles.
+
+@bp.get("/staff")
+@role_required("admin")
+def staff():
+    return render_template("admin/staff.html", people=services.staff_members(db_session()))
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_staff():
+    form = forms.NewStaffForm(units=services.active_units(db_session()))
+    if form.validate_on_submit():
+        data = services.NewStaff(form.full_name.data, form.phone.normal, form.role.data, form.unit_id.data or None)
+        try:
+            user, password = services.create_staff_account(db_session(), data, current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.unit_id)
+        else:
+            browser_session[ONE_TIME_PASSWORD] = {"user_id": user.id, "password": password}
+            flash(_("Đã tạo tài khoản cho %(name)s.", name=user.full_name), "success")
+            return redirect(url_for("admin.staff_member", user_id=user.id))
+    posted = request.method == "POST"
+    # The phone may be a resident's: the page offers to give that person the role instead.
+    holder = services.phone_holder(db_session(), form.phone.normal) if posted else None
+    return render_template("admin/new_staff.html", form=form, holder=holder), 400 if posted else 200
+
+
+def _person_page(user: User, status: int = 200, form: forms.AssignmentForm | None = None,
+                 problems: list[str] = (), password: str | None = None):
+    form = form or forms.AssignmentForm(formdata=None, units=services.active_units(db_session()))
+    return render_template("admin/person.html", person=user, form=form, problems=problems,
+                           one_time_password=password), status
+
+
+@bp.get("/staff/<id:user_id>")
+@role_required("admin")
+def staff_member(user_id):
+    user = _person_or_404(user_id)
+    saved = browser_session.pop(ONE_TIME_PASSWORD, None)  # shown once, whichever page comes next
+    password = saved["password"] if saved and saved.get("user_id") == user.id else None
+    return _person_page(user, password=password)
+
+
+@bp.post("/staff/<id:user_id>/roles")
+@role_required("admin")
+def add_role(user_id):
+    user = _person_or_404(user_id)
+    form = forms.AssignmentForm(units=services.active_units(db_session()))
+    if form.validate_on_submit():
+        try:
+            services.assign_role(db_session(), user, form.role.data, form.unit_id.data or None, current_user.id)
+        except Refused as refused:
+            _refused(form, refused, form.unit_id)
+        else:
+            flash(_("Đã giao vai trò %(role)s cho %(name)s.", role=ROLE_NAMES[form.role.data], name=user.full_name),
+                  "success")
+            return redirect(url_for("admin.staff_member", user_id=user.id))
+    return _person_page(user, 400, form=form)
+
+
+@bp.post("/staff/<id:user_id>/roles/<id:assignment_id>/remove")
+@role_required("admin")
+def remove_role(user_id, assignment_id):
+    user = _person_or_404(user_id)
+    assignment = services.assignment_of(user, assignment_id) or abort(404)
+    try:
+        services.remove_role(db_session(), user, assignment, current_user.id)
+    except Refused as refused:
+        discard_request_changes()
+        return _person_page(user, 400, problems=[message_for(problem) for problem in refused.problems])
+    flash(_("Đã bỏ vai trò %(role)s của %(name)s.", role=ROLE_NAMES[assignment.role], name=user.full_name), "success")
+    if not is_admin(current_user):  # an admin who gave up their own admin role has no admin pages left
+        return redirect(url_for("learn.home"))
+    return redirect(url_for("admin.staff_member", user_id=user.id))
