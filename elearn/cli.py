@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -201,12 +204,73 @@ def prepare(app: Flask) -> None:
         click.echo("=" * 60)
 
 
+@click.command("demo", help=(
+    "Add a made-up commune (or, with --province, a province) with two years of residents' learning, for "
+    "demonstrations and benchmarks. Every unit and resident is marked as demo data. Needs the courses loaded "
+    "(`elearn prepare`). Per-choice quiz answers (AttemptAnswer) are not generated; the per-question counters "
+    "are. One transaction: all or nothing."))
+@click.option("--residents", type=click.IntRange(1, 10_000_000), required=True,
+              help="Residents registered on the platform (about 1% more are generated and then erased).")
+@click.option("--province", is_flag=True,
+              help="A demo province of about one commune per 10,000 residents, instead of one commune.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data on the same day.")
+@click.option("--password", help="The password of every demo resident (default: a new one, printed).")
+@with_appcontext
+@transactional
+def demo_command(residents: int, province: bool, seed: int, password: str | None):
+    from elearn.auth.services import hash_password
+    from elearn.demo import DemoRefused, DemoRequest, generate
+    from elearn.training.passwords import password_problem
+
+    password = password or f"mau-{secrets.token_hex(4)}"
+    problem = password_problem(password)
+    if problem:
+        click.echo(f"password refused: {problem.replace('_', ' ')}", err=True)
+        sys.exit(1)
+    now = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    request = DemoRequest(
+        residents=residents, province=province, seed=seed, today=now.date(), utc_offset=now.utcoffset(),
+        password_hash=hash_password(password),
+        notice_version=current_app.config["PRIVACY_NOTICE_VERSION"])
+    click.echo(f"Generating a demo {'province' if province else 'commune'} of {residents:,} residents "
+               f"(seed {seed})...")
+    try:
+        summary = generate(db_session(), request, progress=click.echo)
+    except DemoRefused as refused:
+        click.echo(str(refused), err=True)
+        sys.exit(1)
+    _print_demo_summary(summary, password, province)
+
+
+def _print_demo_summary(summary, password: str, province: bool) -> None:
+    from elearn.training.phones import display_phone
+
+    kind = "province" if province else "commune"
+    click.echo(f"Demo {kind} \"{summary.root_name}\" (unit {summary.root_id}): {summary.communes:,} commune(s), "
+               f"{summary.villages:,} village(s).")
+    click.echo(f"  residents: {summary.residents:,} registered, {summary.erased:,} erased "
+               f"(their trained rows, counters and survey answers stay)")
+    click.echo(f"  trained: {summary.trained:,}, of labour age today: {summary.trained_labour_age:,} = "
+               f"{summary.rate:.1%} of a labour-age population of {summary.population:,}")
+    click.echo(f"  course completions: {summary.completions:,} (+ {summary.erased_completions:,} by erased "
+               f"residents), lessons opened: {summary.lessons_opened:,}, quiz attempts: {summary.attempts:,}, "
+               f"survey answers: {summary.surveys:,}")
+    click.echo(f"  generated in {summary.seconds:.1f} s; saving...")
+    click.echo("Next:")
+    click.echo(f"  dashboard: /reports/{summary.root_id} (sign in as an admin, or an official of the unit)")
+    if summary.sample_phone:
+        click.echo(f"  sign in as a demo resident: phone {display_phone(summary.sample_phone)}, "
+                   f"password: {password} (every demo resident has it)")
+    click.echo(f"  to remove it: an admin removes demo unit {summary.root_id} (everything under it goes too).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(serve)
     app.cli.add_command(prepare_command)
+    app.cli.add_command(demo_command)
 
 
 def _create_app():
