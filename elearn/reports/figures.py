@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from elearn.training.ages import birth_date_window, years_before
 from elearn.training.rates import (AGE_BANDS, TARGETS, Target, band_offsets, meets, people_needed, rate)
 
 SEXES = ("female", "male")
+REPORT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the communes the reports are for
 TREND_MONTHS = 24
 TOP_WRONG = 3
 
@@ -254,7 +256,9 @@ def _registered(session: Session, root: Unit, day: date) -> list:
     bands = [User.birth_date > cutoffs[0]]
     bands += [and_(User.birth_date <= low, User.birth_date > high) for low, high in zip(cutoffs, cutoffs[1:])]
     bands.append(User.birth_date <= cutoffs[-1])
-    end_of_day = datetime.combine(day + timedelta(days=1), time())
+    # Registration times are stored in UTC; the day ends at midnight in Việt Nam.
+    end_of_day = (datetime.combine(day + timedelta(days=1), time(), REPORT_TIMEZONE)
+                  .astimezone(timezone.utc).replace(tzinfo=None))
     return session.execute(
         select(User.village_id, User.sex, func.count(), *(_count(band) for band in bands))
         .join(Unit, Unit.id == User.village_id)

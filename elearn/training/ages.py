@@ -55,7 +55,7 @@ def _retirement_month_index(birth_month_index: int, sex: str) -> int:
 
     The age that applies is the one for the calendar year in which the person reaches it: the
     first year Y whose age, added to the birth month, falls in Y or earlier."""
-    year = birth_month_index // 12
+    year = birth_month_index // 12 + min(start // 12 for start, _step, _last in _RETIREMENT.values())
     while (birth_month_index + retirement_age_months(sex, year)) // 12 > year:
         year += 1
     return birth_month_index + retirement_age_months(sex, year)

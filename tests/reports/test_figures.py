@@ -77,3 +77,17 @@ def test_a_retired_person_stops_counting_at_the_end_of_their_retirement_month(db
     before = build_report(db, commune.commune, date(2028, 5, 31)).total.trained
     after = build_report(db, commune.commune, date(2028, 6, 1)).total.trained
     assert before - after >= 1
+
+
+def test_registrations_count_by_the_day_in_viet_nam(db, commune):
+    from datetime import datetime
+
+    from elearn.models import User
+
+    # 16:30 UTC on 30/06 is 23:30 in Việt Nam (counted on 30/06); 17:30 UTC is already 01/07.
+    for phone, at in (("+84912000001", datetime(2026, 6, 30, 16, 30)), ("+84912000002", datetime(2026, 6, 30, 17, 30))):
+        db.add(User(full_name="X", phone=phone, password_hash="x", session_token=phone, birth_date=date(1980, 1, 1),
+                    sex="male", village_id=commune.a.id, created_at=at))
+    db.commit()
+    assert build_report(db, commune.commune, DAY).total.registered == 1
+    assert build_report(db, commune.commune, date(2026, 7, 1)).total.registered == 2
