@@ -86,7 +86,10 @@ def test_the_compiled_catalogue_matches_the_po_file(catalog):
         compiled = read_mo(handle)
     # pybabel compile leaves out fuzzy and untranslated entries
     expected = {msgid: string for msgid, string in _translations(catalog, include_fuzzy=False).items() if string}
-    shipped = {message.id: message.string for message in compiled if message.id}
+    def hashable(value):  # a plural comes back from the .mo as a list of its forms
+        return tuple(value) if isinstance(value, list) else value
+
+    shipped = {hashable(message.id): hashable(message.string) for message in compiled if message.id}
     stale = sorted(set(expected.items()) ^ set(shipped.items()))
     assert not stale, f"{MO.name} is out of date with {PO.name} ({FIX}): {stale[:5]}"
 
