@@ -8,7 +8,7 @@ one warm-up request; each page is asked for RUNS times, interleaved, and the med
 
     .venv/bin/python benchmarks/reports.py [--sqlite-residents 100000] [--postgres-residents 1000000]
         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--runs 3] [--skip-sqlite]
-        [--skip-postgres] [--keep DIR]
+        [--skip-postgres] [--keep DIR [--reuse]]
 
 The generated data is large (about 0.3 GB on SQLite; a few GB on PostgreSQL): it goes to a
 temporary folder and to a schema `bench_reports` that are removed afterwards (kept with --keep).
@@ -52,6 +52,27 @@ def prepare(database_url: str, instance: Path, residents: int, province: bool) -
     output = elearn(env, "demo", "--residents", str(residents), "--seed", "1",
                     *(["--province"] if province else []))
     return int(re.search(r"\(unit (\d+)\)", output).group(1))
+
+
+def publish_as_real(database_url: str) -> None:
+    """Open data leaves demo units out; in this throwaway database they stand in for real ones."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE units SET is_demo = false"))
+    engine.dispose()
+
+
+def existing_root(database_url: str, province: bool) -> int:
+    """The newest demo commune or province of a kept run (--reuse)."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(text(
+            "SELECT max(id) FROM units WHERE kind = :kind AND parent_id "
+            + ("IS NULL" if province else "IS NOT NULL")), {"kind": "province" if province else "commune"}).scalar()
+    engine.dispose()
+    if found is None:
+        raise SystemExit("--reuse: no demo data was kept there")
+    return found
 
 
 def measure(database_url: str, instance: Path, root_id: int, runs: int) -> dict[str, float]:
@@ -127,13 +148,14 @@ def report(title: str, size: str, medians: dict[str, float]) -> bool:
     return fine
 
 
-def run_sqlite(residents: int, runs: int, keep: Path | None) -> bool:
+def run_sqlite(residents: int, runs: int, keep: Path | None, reuse: bool = False) -> bool:
     folder = keep or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'elearn.sqlite'}"
     try:
         print(f"SQLite: a demo commune of {residents:,} residents in {folder}", flush=True)
-        root = prepare(url, folder, residents, province=False)
+        root = existing_root(url, False) if reuse else prepare(url, folder, residents, province=False)
+        publish_as_real(url)
         return report(f"Commune of {residents:,} residents on SQLite", data_size(url, folder),
                       measure(url, folder, root, runs))
     finally:
@@ -141,18 +163,20 @@ def run_sqlite(residents: int, runs: int, keep: Path | None) -> bool:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_postgres(base_url: str, residents: int, runs: int, keep: Path | None) -> bool:
+def run_postgres(base_url: str, residents: int, runs: int, keep: Path | None, reuse: bool = False) -> bool:
     engine = create_engine(base_url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    if not reuse:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     separator = "&" if "?" in base_url else "?"
     url = f"{base_url}{separator}options=-csearch_path%3D{SCHEMA}"
     folder = keep or Path(tempfile.mkdtemp(prefix="bench-reports-pg-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
         print(f"PostgreSQL: a demo province of {residents:,} residents in schema {SCHEMA}", flush=True)
-        root = prepare(url, folder, residents, province=True)
+        root = existing_root(url, True) if reuse else prepare(url, folder, residents, province=True)
+        publish_as_real(url)
         with create_engine(url).begin() as connection:
             connection.execute(text("ANALYZE"))
         return report(f"Province of {residents:,} residents on PostgreSQL", data_size(url, folder),
@@ -174,12 +198,14 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--keep", type=Path, help="Keep the generated data in this folder (and schema).")
+    parser.add_argument("--reuse", action="store_true", help="Measure the data kept by an earlier --keep run.")
     args = parser.parse_args()
     fine = True
     if not args.skip_sqlite:
-        fine &= run_sqlite(args.sqlite_residents, args.runs, args.keep and args.keep / "sqlite")
+        fine &= run_sqlite(args.sqlite_residents, args.runs, args.keep and args.keep / "sqlite", args.reuse)
     if not args.skip_postgres:
-        fine &= run_postgres(args.postgres_url, args.postgres_residents, args.runs, args.keep and args.keep / "pg")
+        fine &= run_postgres(args.postgres_url, args.postgres_residents, args.runs, args.keep and args.keep / "pg",
+                             args.reuse)
     print("\nOK: every page under one second" if fine else "\nOVER BUDGET")
     sys.exit(0 if fine else 1)
 

@@ -41,7 +41,7 @@ from sqlalchemy.pool import NullPool
 from elearn.models import (AuditEvent, Certificate, ConsentRecord, Course, CourseActivity, CourseCompletion,
                            LessonView, PopulationFigure, QuestionStat, QuizAttempt, SurveyResponse, TrainedResident,
                            Unit, User)
-from elearn.records.trained import current_required_set
+from elearn.records.trained import current_required_set, rebuild_trained_months
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, LABOUR_AGE_FROM, age_on, birthday_in, labour_age_window, years_before
 
 DAYS_OF_HISTORY = 730
@@ -1041,9 +1041,11 @@ def generate(session: Session, request: DemoRequest, progress: Callable[[str], N
             else:
                 summary.add_counts(payload)
         writer.close()
+    # The monthly trend counters, recounted from the trained rows just written.
+    rebuild_trained_months(session, [village.id for village in villages])
     if session.get_bind().dialect.name == "postgresql":
         # The planner would not know the new sizes until autovacuum gets to them (1M: 8 s).
-        for table in COLUMNS:
+        for table in [*COLUMNS, "trained_months"]:
             session.execute(text(f"ANALYZE {table}"))
     summary.seconds = timer.perf_counter() - started
     return summary

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from elearn.audit import audit
 from elearn.db import add_to_counters
 from elearn.models import (PARENT_KIND, ApiToken, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
-                           SurveyResponse, TrainedResident, Unit, User)
+                           SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
 
@@ -148,7 +148,7 @@ def _move_village_records(session: Session, source: Unit, target: Unit) -> None:
         session.execute(update(model).where(model.village_id == source.id).values(village_id=target.id)
                         .execution_options(synchronize_session=False))
     for model, keys in ((CourseActivity, ("village_id", "course_id", "month")),
-                        (QuestionStat, ("village_id", "question_id"))):
+                        (QuestionStat, ("village_id", "question_id")), (TrainedMonth, ("village_id", "month"))):
         rows = [{**row._asdict(), "village_id": target.id}
                 for row in session.execute(select(*model.__table__.columns).where(model.village_id == source.id))]
         add_to_counters(session, model, rows, keys)

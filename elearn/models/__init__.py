@@ -11,11 +11,11 @@ from elearn.models.progress import (
     TrainedResident,
 )
 from elearn.models.reporting import (ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
-                                     SurveyResponse)
+                                     SurveyResponse, TrainedMonth)
 
 __all__ = [
     "ADMIN", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
     "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
-    "RequiredSet", "RoleAssignment", "SurveyResponse", "TrainedResident", "Unit", "User",
+    "RequiredSet", "RoleAssignment", "SurveyResponse", "TrainedMonth", "TrainedResident", "Unit", "User",
 ]

@@ -18,7 +18,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    action: Mapped[str] = mapped_column(String(48))
+    action: Mapped[str] = mapped_column(String(48), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -109,3 +109,19 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship()
+
+
+class TrainedMonth(Base):
+    """Per village and month: people newly trained, people who start counting as trained labour-age
+    residents (trained, and 15 or older), and people who stop (past their labour age).
+
+    Written with each trained row, so the dashboard's monthly trend sums a few thousand rows: the
+    labour-age trained at the end of month k is every start up to k minus every stop up to k."""
+
+    __tablename__ = "trained_months"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    newly: Mapped[int] = mapped_column(Integer, default=0)
+    starts: Mapped[int] = mapped_column(Integer, default=0)
+    stops: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,13 +1,14 @@
 """Who is trained: the required set of the day, the certificate, and the row reports count."""
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from elearn.db import insert_new
-from elearn.models import Course, CourseCompletion, RequiredSet, TrainedResident, User
+from elearn.db import add_to_counters, insert_new
+from elearn.models import Course, CourseCompletion, RequiredSet, TrainedMonth, TrainedResident, User
 from elearn.training.ages import labour_age_window
 
 
@@ -35,6 +36,46 @@ def _window(user: User) -> tuple[date | None, date | None]:
     return labour_age_window(user.birth_date, user.sex)
 
 
+def month_events(trained_on: date, labour_from: date | None, labour_until: date | None) -> list[tuple[date, str]]:
+    """The monthly counters a trained person moves: newly trained in the month of training; starts
+    counting in the month they are both trained and 15; stops in the month after their labour age
+    ends (which always ends on a month's last day)."""
+    events = [(trained_on.replace(day=1), "newly")]
+    if labour_from is not None and labour_until is not None:
+        start = max(trained_on, labour_from)
+        if start <= labour_until:
+            events.append((start.replace(day=1), "starts"))
+            events.append(((labour_until + timedelta(days=1)).replace(day=1), "stops"))
+    return events
+
+
+def count_months(session: Session, village_id: int, trained_on: date, labour_from: date | None,
+                 labour_until: date | None, sign: int = 1) -> None:
+    rows: dict[date, dict[str, int]] = {}
+    for month, name in month_events(trained_on, labour_from, labour_until):
+        row = rows.setdefault(month, {"village_id": village_id, "month": month, "newly": 0, "starts": 0, "stops": 0})
+        row[name] += sign
+    add_to_counters(session, TrainedMonth, list(rows.values()), keys=("village_id", "month"))
+
+
+def rebuild_trained_months(session: Session, village_ids: list[int]) -> None:
+    """Recount the monthly counters of these villages from their trained rows (after a bulk load)."""
+    session.execute(delete(TrainedMonth).where(TrainedMonth.village_id.in_(village_ids)))
+    totals: Counter = Counter()
+    rows = session.execute(select(TrainedResident.village_id, TrainedResident.trained_on,
+                                  TrainedResident.labour_age_from, TrainedResident.labour_age_until)
+                           .where(TrainedResident.village_id.in_(village_ids)))
+    for village_id, trained_on, labour_from, labour_until in rows:
+        for month, name in month_events(trained_on, labour_from, labour_until):
+            totals[(village_id, month, name)] += 1
+    merged: dict[tuple[int, date], dict] = {}
+    for (village_id, month, name), count in totals.items():
+        merged.setdefault((village_id, month), {"village_id": village_id, "month": month, "newly": 0, "starts": 0,
+                                                "stops": 0})[name] = count
+    for start in range(0, len(merged), 5000):
+        session.execute(insert(TrainedMonth), list(merged.values())[start:start + 5000])
+
+
 def record_trained(session: Session, user: User, trained_on: date, required_set: RequiredSet) -> None:
     """The report row of a newly trained resident (none for staff with no village)."""
     if user.village_id is None:
@@ -42,11 +83,13 @@ def record_trained(session: Session, user: User, trained_on: date, required_set:
     methods = set(session.scalars(select(CourseCompletion.method).where(
         CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(required_set.course_ids))))
     labour_from, labour_until = _window(user)
-    insert_new(session, TrainedResident, {
+    inserted = insert_new(session, TrainedResident, {
         "user_id": user.id, "village_id": user.village_id, "sex": user.sex, "trained_on": trained_on,
         "method": "assisted" if "assisted" in methods else "self",
         "labour_age_from": labour_from, "labour_age_until": labour_until, "required_set_id": required_set.id,
     }, unique=("user_id",))
+    if inserted is not None:
+        count_months(session, user.village_id, trained_on, labour_from, labour_until)
 
 
 def correct_trained_record(session: Session, user: User) -> None:
@@ -55,5 +98,8 @@ def correct_trained_record(session: Session, user: User) -> None:
     record = session.scalar(select(TrainedResident).where(TrainedResident.user_id == user.id))
     if record is None or user.village_id is None:
         return
+    count_months(session, record.village_id, record.trained_on, record.labour_age_from, record.labour_age_until,
+                 sign=-1)
     record.village_id, record.sex = user.village_id, user.sex
     record.labour_age_from, record.labour_age_until = _window(user)
+    count_months(session, record.village_id, record.trained_on, record.labour_age_from, record.labour_age_until)

@@ -13,11 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from elearn.models import (Course, CourseActivity, PopulationFigure, Question, QuestionStat, QuizVersion,
-                           SurveyResponse, TrainedResident, Unit, User)
+                           SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.training.ages import birth_date_window, years_before
 from elearn.training.rates import (AGE_BANDS, TARGETS, Target, band_offsets, meets, people_needed, rate)
 
@@ -196,7 +196,7 @@ def _units(session: Session, root: Unit) -> tuple[dict[int, int], dict[int, Unit
 # -- per-village numbers -----------------------------------------------------------------------
 
 def _count(condition):
-    return func.sum(case((condition, 1), else_=0))
+    return func.count().filter(condition)
 
 
 def _population(session: Session, root: Unit) -> dict[int, list[tuple[int, int, int | None, int | None]]]:
@@ -219,10 +219,6 @@ def figure_for(figures: list[tuple], year: int, fallback_to_earliest: bool = Fal
     return figures[0] if fallback_to_earliest and figures else None
 
 
-def _with_figure(day: date):
-    return TrainedResident.village_id.in_(select(PopulationFigure.village_id).where(PopulationFigure.year <= day.year))
-
-
 def _labour_age(day: date):
     return and_(TrainedResident.labour_age_from <= day, TrainedResident.labour_age_until >= day)
 
@@ -237,19 +233,18 @@ def _bands_of_trained(day: date) -> list:
     return [_count(and_(_labour_age(day), condition)) for condition in conditions]
 
 
-def _trained(session: Session, root: Unit, day: date, since: date) -> list:
+def _trained(session: Session, villages: list[int], day: date, since: date) -> list:
     labour = _labour_age(day)
     return session.execute(
-        select(TrainedResident.village_id, TrainedResident.sex, func.count(),
-               _count(labour), _count(and_(labour, _with_figure(day))),
+        select(TrainedResident.village_id, TrainedResident.sex, func.count(), _count(labour),
+               _count(TrainedResident.trained_on >= day.replace(day=1)),
                _count(and_(labour, TrainedResident.trained_on >= since)),
                _count(and_(labour, TrainedResident.method == "assisted")), *_bands_of_trained(day))
-        .join(Unit, Unit.id == TrainedResident.village_id)
-        .where(_in_scope(root), TrainedResident.trained_on <= day)
+        .where(TrainedResident.village_id.in_(villages), TrainedResident.trained_on <= day)
         .group_by(TrainedResident.village_id, TrainedResident.sex)).all()
 
 
-def _registered(session: Session, root: Unit, day: date) -> list:
+def _registered(session: Session, villages: list[int], day: date) -> list:
     windows = {sex: birth_date_window(sex, day) for sex in SEXES}
     labour = or_(*(and_(User.sex == sex, User.birth_date.between(*windows[sex])) for sex in SEXES))
     cutoffs = [years_before(day, low) for low, _high in AGE_BANDS[1:]]  # born on or before: at least `low`
@@ -261,8 +256,7 @@ def _registered(session: Session, root: Unit, day: date) -> list:
                   .astimezone(timezone.utc).replace(tzinfo=None))
     return session.execute(
         select(User.village_id, User.sex, func.count(), *(_count(band) for band in bands))
-        .join(Unit, Unit.id == User.village_id)
-        .where(_in_scope(root), User.created_at < end_of_day, labour)
+        .where(User.village_id.in_(villages), User.created_at < end_of_day, labour)
         .group_by(User.village_id, User.sex)).all()
 
 
@@ -275,24 +269,28 @@ class _Collected:
     registered_by_sex: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     trained_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
     registered_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
+    newly_this_month: int = 0  # trained from the 1st of the report's month to its day, any age
 
 
 def _collect(session: Session, root: Unit, row_of: dict[int, int], figures: dict, day: date,
              since: date, registered: bool = True) -> _Collected:
     """Per-village counts, and the by-sex and by-band sums, from two grouped queries."""
     found = _Collected(_village_counts(row_of, figures, day))
-    for village_id, sex, any_age, labour, counted, in_period, assisted, *bands in _trained(session, root, day, since):
+    for village_id, sex, any_age, labour, this_month, in_period, assisted, *bands in _trained(
+            session, list(row_of), day, since):
         counts = found.villages.get(village_id)
         if counts is None:  # a village merged away: its rows moved with it
             continue
+        found.newly_this_month += this_month
         counts.trained_any_age += any_age
         counts.trained += labour or 0
-        counts.trained_counted += counted or 0
+        if counts.population is not None:  # the rate counts the villages that have a figure
+            counts.trained_counted += labour or 0
         counts.trained_in_period += in_period or 0
         counts.assisted += assisted or 0
         found.trained_by_sex[sex or "unknown"] += labour or 0
         found.trained_by_band = [a + (b or 0) for a, b in zip(found.trained_by_band, bands)]
-    for village_id, sex, count, *bands in (_registered(session, root, day) if registered else ()):
+    for village_id, sex, count, *bands in (_registered(session, list(row_of), day) if registered else ()):
         if village_id in found.villages:
             found.villages[village_id].registered += count
             found.registered_by_sex[sex] += count
@@ -322,7 +320,7 @@ def build_report(session: Session, root: Unit, day: date, since: date | None = N
                         total.population_by_sex[sex] if total.population_by_sex else None) for sex in SEXES],
         bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, found.registered_by_band,
                                                           found.trained_by_band)],
-        trend=_trend(session, root, day, figures),
+        trend=_trend(session, list(row_of), day, figures, (found.newly_this_month, total.trained_counted)),
         courses=_courses(session, root, day, activity_since),
         **_survey(session, root, day),
     )
@@ -391,36 +389,33 @@ def _month_end(month: date, day: date) -> date:
     return min(following - timedelta(days=1), day)
 
 
-def _trend(session: Session, root: Unit, day: date, figures: dict) -> list[MonthPoint]:
+def _trend(session: Session, villages: list[int], day: date, figures: dict, this_month: tuple[int, int]
+           ) -> list[MonthPoint]:
     """Trained per month, and the labour-age trained at each month's end over the population.
 
-    Someone counts at a day d when max(trained on, 15th birthday) <= d <= end of labour age:
-    two grouped queries give how many started counting and stopped by each day."""
+    Whole months come from the monthly counters (starts up to the month minus stops up to it); the
+    last, unfinished month is `this_month` (newly trained, labour-age trained), counted exactly from
+    the trained rows up to the report's day."""
     months = _months(day)
-    trained = TrainedResident
-    counting_from = case((trained.trained_on > trained.labour_age_from, trained.trained_on),
-                         else_=trained.labour_age_from)
-    base = (and_(_in_scope(root), _with_figure(day), trained.trained_on <= day,
-                 trained.labour_age_from.is_not(None), counting_from <= trained.labour_age_until))
-    starts = dict(session.execute(
-        select(counting_from, func.count()).join(Unit, Unit.id == trained.village_id)
-        .where(base, counting_from <= day).group_by(counting_from)).all())
-    stops = dict(session.execute(
-        select(trained.labour_age_until, func.count()).join(Unit, Unit.id == trained.village_id)
-        .where(base, trained.labour_age_until < day).group_by(trained.labour_age_until)).all())
-    new = dict(session.execute(
-        select(trained.trained_on, func.count()).join(Unit, Unit.id == trained.village_id)
-        .where(_in_scope(root), trained.trained_on >= months[0], trained.trained_on <= day)
-        .group_by(trained.trained_on)).all())
-    with_figure = [v for v, rows in figures.items() if figure_for(rows, day.year)]
+    with_figure = [village for village, rows in figures.items() if figure_for(rows, day.year)]
+    counted = TrainedMonth.village_id.in_(with_figure)
+    rows = session.execute(
+        select(TrainedMonth.month, func.sum(TrainedMonth.newly),
+               func.sum(TrainedMonth.starts - TrainedMonth.stops).filter(counted))
+        .where(TrainedMonth.village_id.in_(villages), TrainedMonth.month < months[-1])
+        .group_by(TrainedMonth.month)).all()
+    new: dict[date, int] = {}
+    change: dict[date, int] = {}
+    for month, newly, changed in rows:
+        new[_as_date(month)], change[_as_date(month)] = int(newly or 0), int(changed or 0)
+    population = {year: sum(figure_for(figures[v], year, fallback_to_earliest=True)[1] for v in with_figure)
+                  for year in {month.year for month in months}}
+    trained = sum(n for changed, n in change.items() if changed < months[0])
     points = []
-    for month in months:
-        end = _month_end(month, day)
-        counting = (sum(n for start, n in starts.items() if _as_date(start) <= end)
-                    - sum(n for stop, n in stops.items() if _as_date(stop) < end))
-        population = sum(figure_for(figures[v], end.year, fallback_to_earliest=True)[1] for v in with_figure)
-        newly = sum(n for on, n in new.items() if _as_date(on).replace(day=1) == month)
-        points.append(MonthPoint(month, newly, counting, population or None))
+    for month in months[:-1]:
+        trained += change.get(month, 0)
+        points.append(MonthPoint(month, new.get(month, 0), trained, population[month.year] or None))
+    points.append(MonthPoint(months[-1], this_month[0], this_month[1], population[day.year] or None))
     return points
 
 

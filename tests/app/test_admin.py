@@ -124,7 +124,7 @@ def test_unknown_ids_are_404(admin):
 def test_the_overview_counts_units_and_people_and_links_on(admin, auth):
     page = admin.get("/admin/").get_data(as_text=True)
     assert re.search(r"Thôn / tổ dân phố</span><span class=\"big\">4<", page)
-    assert re.search(r"Cán bộ</span><span class=\"big\">1<", page)
+    assert re.search(r"Tài khoản cán bộ và hướng dẫn viên</span><span class=\"big\">1<", page)
     assert 'href="/admin/units"' in page and 'href="/admin/staff"' in page and "dữ liệu mẫu" in page
 
 

@@ -235,3 +235,10 @@ def test_a_weak_password_is_refused(runner, db, courses):
     result = runner.invoke(args=["demo", "--residents", "10", "--password", "12345678"])
     assert result.exit_code == 1 and "password refused" in result.output
     assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_the_demo_fills_the_monthly_trend_counters_from_its_trained_rows(runner, db, courses):
+    from elearn.models import TrainedMonth, TrainedResident
+
+    assert runner.invoke(args=["demo", "--residents", "300", "--password", "mau hoc so 2026"]).exit_code == 0
+    assert db.scalar(select(func.sum(TrainedMonth.newly))) == db.scalar(select(func.count(TrainedResident.id)))

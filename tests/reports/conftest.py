@@ -13,6 +13,7 @@ import pytest
 
 from elearn.models import (CourseActivity, PopulationFigure, RequiredSet, RoleAssignment, SurveyResponse,
                            TrainedResident, Unit, User)
+from elearn.records.trained import rebuild_trained_months
 from elearn.training.ages import labour_age_window
 from elearn.units import add_unit
 from tests.conftest import PASSWORD
@@ -68,6 +69,8 @@ def commune(app, db) -> Commune:
         # D: 1 trained (the other commune).
         trained(d, date(1985, 1, 1), set_id=s),
     ])
+    db.flush()
+    rebuild_trained_months(db, [a.id, b.id, c.id, d.id])  # rows added in bulk, as `elearn demo` does
     db.commit()
     return Commune(province, one, two, a, b, c, d)
 

@@ -2,6 +2,7 @@
 from datetime import date
 from fractions import Fraction
 
+from elearn.records.trained import rebuild_trained_months
 from elearn.reports.figures import build_report
 from elearn.training.rates import TARGETS
 from tests.reports.conftest import DAY
@@ -73,6 +74,8 @@ def test_a_retired_person_stops_counting_at_the_end_of_their_retirement_month(db
     from tests.reports.conftest import trained
 
     db.add(trained(commune.c, date(1966, 5, 20), "male", set_id=1))
+    db.flush()
+    rebuild_trained_months(db, [commune.c.id])
     db.commit()
     before = build_report(db, commune.commune, date(2028, 5, 31)).total.trained
     after = build_report(db, commune.commune, date(2028, 6, 1)).total.trained
