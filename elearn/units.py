@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from elearn.audit import audit
 from elearn.db import add_to_counters
-from elearn.models import (PARENT_KIND, ApiToken, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
+from elearn.models import (PARENT_KIND, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
                            SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
@@ -225,8 +225,11 @@ def remove_demo_unit(session: Session, unit: Unit, actor_id: int) -> int:
     # Counters, figures and survey answers go with their units (ON DELETE CASCADE); these do not.
     for model, column in ((TrainedResident, TrainedResident.village_id), (ApiToken, ApiToken.unit_id)):
         session.execute(delete(model).where(column.in_(subtree_ids)).execution_options(synchronize_session=False))
-    session.execute(delete(User).where(User.village_id.in_(subtree_ids), User.is_demo.is_(True))
+    demo_people = select(User.id).where(User.village_id.in_(subtree_ids), User.is_demo.is_(True)).scalar_subquery()
+    # Their own audit trail is demo noise too; anything they did to real data keeps its row.
+    session.execute(delete(AuditEvent).where(AuditEvent.subject_id.in_(demo_people))
                     .execution_options(synchronize_session=False))
+    session.execute(delete(User).where(User.id.in_(demo_people)).execution_options(synchronize_session=False))
     session.execute(delete(RoleAssignment).where(RoleAssignment.unit_id.in_(subtree_ids))
                     .execution_options(synchronize_session=False))
     units = session.scalars(select(Unit).where(Unit.path.like(unit.path + "%"))).all()

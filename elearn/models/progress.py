@@ -70,7 +70,8 @@ class CourseCompletion(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"), index=True)
     completed_on: Mapped[date] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(16), default="self")  # self | assisted
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="SET NULL"))
+    # Indexed: deleting a person's attempts sets this to NULL, which would otherwise scan the table.
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="SET NULL"), index=True)
 
     course: Mapped[Course] = relationship()
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('course_completions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_course_completions_user_id'))
+        batch_op.create_index(batch_op.f('ix_course_completions_attempt_id'), ['attempt_id'], unique=False)
 
     with op.batch_alter_table('lesson_views', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lesson_views_user_id'))
@@ -86,6 +87,7 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lesson_views_user_id'), ['user_id'], unique=False)
 
     with op.batch_alter_table('course_completions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_completions_attempt_id'))
         batch_op.create_index(batch_op.f('ix_course_completions_user_id'), ['user_id'], unique=False)
 
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
