@@ -108,35 +108,28 @@ def test_0003_carries_certificates_and_anonymous_completions_over(empty_database
     assert "Khóa A" in str(titles)
 
 
-def test_0002_keeps_staff_roles_and_gives_every_unit_its_path(tmp_path):
-    url, base_url = _empty_database_url(tmp_path)
-    try:
-        upgrade(url, "0001")
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO units (id, kind, name, code, parent_id) VALUES "
-                "(1, 'province', 'Tỉnh A', '51', NULL), (2, 'commune', 'Xã B (demo)', NULL, 1), "
-                "(3, 'village', 'Thôn C', NULL, 2)"))
-            connection.execute(text(
-                "INSERT INTO users (id, full_name, phone, password_hash, role, scope_unit_id, session_token, "
-                "created_at) VALUES (1, 'A', '+84900000001', 'x', 'admin', NULL, 't1', '2026-01-01'), "
-                "(2, 'B', '+84900000002', 'x', 'official', 2, 't2', '2026-01-01'), "
-                "(3, 'C', '+84900000003', 'x', 'resident', NULL, 't3', '2026-01-01')"))
-        engine.dispose()
-        upgrade(url)
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            paths = dict(connection.execute(text("SELECT id, path FROM units")).all())
-            demo = dict(connection.execute(text("SELECT id, is_demo FROM units")).all())
-            roles = connection.execute(text("SELECT user_id, role, unit_id FROM role_assignments ORDER BY user_id")).all()
-        engine.dispose()
-        assert paths == {1: "/1/", 2: "/1/2/", 3: "/1/2/3/"}
-        assert {k: bool(v) for k, v in demo.items()} == {1: False, 2: True, 3: True}
-        assert [tuple(r) for r in roles] == [(1, "admin", None), (2, "official", 2)]
-    finally:
-        if base_url:
-            engine = create_engine(base_url)
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-            engine.dispose()
+def test_0002_keeps_staff_roles_and_gives_every_unit_its_path(empty_database):
+    url = empty_database
+    upgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO units (id, kind, name, code, parent_id) VALUES "
+            "(1, 'province', 'Tỉnh A', '51', NULL), (2, 'commune', 'Xã B (demo)', NULL, 1), "
+            "(3, 'village', 'Thôn C', NULL, 2)"))
+        connection.execute(text(
+            "INSERT INTO users (id, full_name, phone, password_hash, role, scope_unit_id, session_token, "
+            "created_at) VALUES (1, 'A', '+84900000001', 'x', 'admin', NULL, 't1', '2026-01-01'), "
+            "(2, 'B', '+84900000002', 'x', 'official', 2, 't2', '2026-01-01'), "
+            "(3, 'C', '+84900000003', 'x', 'resident', NULL, 't3', '2026-01-01')"))
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        paths = dict(connection.execute(text("SELECT id, path FROM units")).all())
+        demo = dict(connection.execute(text("SELECT id, is_demo FROM units")).all())
+        roles = connection.execute(text("SELECT user_id, role, unit_id FROM role_assignments ORDER BY user_id")).all()
+    engine.dispose()
+    assert paths == {1: "/1/", 2: "/1/2/", 3: "/1/2/3/"}
+    assert {k: bool(v) for k, v in demo.items()} == {1: False, 2: True, 3: True}
+    assert [tuple(r) for r in roles] == [(1, "admin", None), (2, "official", 2)]
