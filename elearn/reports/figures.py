@@ -321,8 +321,8 @@ def build_report(session: Session, root: Unit, day: date, since: date | None = N
         bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, found.registered_by_band,
                                                           found.trained_by_band)],
         trend=_trend(session, list(row_of), day, figures, (found.newly_this_month, total.trained_counted)),
-        courses=_courses(session, root, day, activity_since),
-        **_survey(session, root, day),
+        courses=_courses(session, list(row_of), day, activity_since),
+        **_survey(session, list(row_of), day),
     )
 
 
@@ -423,7 +423,7 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _courses(session: Session, root: Unit, day: date, since: date | None) -> list[CourseLine]:
+def _courses(session: Session, villages: list[int], day: date, since: date | None) -> list[CourseLine]:
     activity = CourseActivity
     period = [activity.month <= day.replace(day=1)]
     if since is not None:
@@ -433,7 +433,7 @@ def _courses(session: Session, root: Unit, day: date, since: date | None) -> lis
                    func.sum(activity.completed_assisted).label("completed_assisted"),
                    func.sum(activity.first_attempts).label("first_attempts"),
                    func.sum(activity.first_attempt_passes).label("first_attempt_passes"))
-            .join(Unit, Unit.id == activity.village_id).where(_in_scope(root), *period)
+            .where(activity.village_id.in_(villages), *period)
             .group_by(activity.course_id).subquery())
     lines = session.execute(
         select(Course.id, Course.title, Course.required, sums.c.started, sums.c.completed_self,
@@ -441,20 +441,20 @@ def _courses(session: Session, root: Unit, day: date, since: date | None) -> lis
         .outerjoin(sums, sums.c.course_id == Course.id)
         .where(or_(Course.is_published.is_(True), sums.c.course_id.is_not(None)))
         .order_by(Course.required.desc(), Course.position, Course.title)).all()
-    wrong = _most_wrong(session, root)
+    wrong = _most_wrong(session, villages)
     return [CourseLine(course_id, title, required, *(int(n or 0) for n in numbers),
                        most_wrong=tuple(wrong.get(course_id, ())))
             for course_id, title, required, *numbers in lines]
 
 
-def _most_wrong(session: Session, root: Unit) -> dict[int, list[WrongQuestion]]:
+def _most_wrong(session: Session, villages: list[int]) -> dict[int, list[WrongQuestion]]:
     """The questions answered wrong most often, per course (all time: for improving lessons)."""
     rows = session.execute(
         select(QuizVersion.course_id, Question.text, QuizVersion.number, func.sum(QuestionStat.answered),
                func.sum(QuestionStat.wrong))
         .join(Question, Question.id == QuestionStat.question_id)
         .join(QuizVersion, QuizVersion.id == Question.quiz_version_id)
-        .join(Unit, Unit.id == QuestionStat.village_id).where(_in_scope(root))
+        .where(QuestionStat.village_id.in_(villages))
         .group_by(QuizVersion.course_id, Question.id, Question.text, QuizVersion.number)
         .having(func.sum(QuestionStat.wrong) > 0)).all()
     found: dict[int, list[WrongQuestion]] = defaultdict(list)
@@ -464,12 +464,11 @@ def _most_wrong(session: Session, root: Unit) -> dict[int, list[WrongQuestion]]:
             for course_id, questions in found.items()}
 
 
-def _survey(session: Session, root: Unit, day: date) -> dict:
+def _survey(session: Session, villages: list[int], day: date) -> dict:
     answers = session.execute(
         select(func.count(), *(column for key, _a, _b in INDICATORS for column in (
             _count(getattr(SurveyResponse, key).is_(True)), _count(getattr(SurveyResponse, key).is_not(None)))))
-        .join(Unit, Unit.id == SurveyResponse.village_id)
-        .where(_in_scope(root), SurveyResponse.answered_on <= day)).one()
+        .where(SurveyResponse.village_id.in_(villages), SurveyResponse.answered_on <= day)).one()
     responses, *numbers = answers
     indicators = [Indicator(key, int(numbers[2 * i] or 0), int(numbers[2 * i + 1] or 0), t2025, t2030)
                   for i, (key, t2025, t2030) in enumerate(INDICATORS)]
