@@ -4,9 +4,6 @@ Plain values in, no Flask. Every change is audited with ids and names of places 
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,6 +13,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from elearn.audit import audit
+from elearn.csvfiles import csv_records, decode_csv, plain
 from elearn.db import add_to_counters
 from elearn.models import (PARENT_KIND, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
                            SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
@@ -276,8 +274,6 @@ LEVEL_WORDS = {
     "buon": "village", "lang": "village", "xom": "village", "khom": "village", "village": "village",
 }
 _CODE_CHARACTERS = re.compile(r"[0-9A-Za-z._-]+")
-# Control characters never found in a spreadsheet's text: their presence means a binary file.
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CHUNK = 500  # ids per IN (...): SQLite caps the number of parameters of one statement
 
 
@@ -300,54 +296,12 @@ class ImportReport:
 
 def plain_words(text: str) -> str:
     """'Mã cấp trên ' -> 'ma_cap_tren': what people type, compared without case, accents or spacing."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "_".join(letters.casefold().replace("-", " ").replace("_", " ").split())
+    return "_".join(plain(text.replace("-", " ").replace("_", " ")).split())
 
 
 def clean_name(text: str) -> str:
     """One Unicode form (NFC) and single spaces: a name typed two ways is one name."""
     return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of an uploaded file; refused when it is empty, a workbook, or not UTF-8 text."""
-    if not data.strip() or data.strip() == codecs.BOM_UTF8:
-        raise Refused(Problem("file_empty"))
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # .xlsx (a zip) and the older .xls
-        raise Refused(Problem("file_is_workbook"))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(data):
-        raise Refused(Problem("file_not_utf8"))  # Excel's "Unicode Text"
-    if b"\x00" in data:
-        raise Refused(Problem("file_not_text"))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refused(Problem("file_not_utf8")) from None  # e.g. Windows-1258 from an older Excel
-    if _NOT_TEXT.search(text):
-        raise Refused(Problem("file_not_text"))
-    return text
-
-
-def _looks_like_utf16(data: bytes) -> bool:
-    """UTF-16 without its mark: every other byte of mostly-ASCII text is zero."""
-    sample = data[:2000]
-    return len(sample) >= 4 and (sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4)
-
-
-def _separator(text: str) -> str:
-    """Excel writes ';' where the list separator is ';' (Vietnamese regional settings), else ','."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=header.count)
-
-
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """(row number as the spreadsheet shows it, cells) of every row that is not blank."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text))
-    try:
-        return [(number, cells) for number, cells in enumerate(reader, start=1) if any(c.strip() for c in cells)]
-    except csv.Error:
-        raise Refused(Problem("file_not_csv", row=reader.line_num)) from None
 
 
 def _columns(row: int, header: list[str]) -> dict[str, int]:
@@ -373,7 +327,7 @@ def _columns(row: int, header: list[str]) -> dict[str, int]:
 
 def parse_units_csv(data: bytes) -> tuple[list[UnitRow], list[Problem]]:
     """The rows of an uploaded file and what is wrong with each on its own (no database)."""
-    records = _records(decode_csv(data))
+    records = csv_records(decode_csv(data))
     if not records:
         raise Refused(Problem("file_empty"))
     (header_row, header), body = records[0], records[1:]

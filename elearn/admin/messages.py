@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
 
+from elearn.file_messages import FILE_MESSAGES
 from elearn.problems import Problem
 
 # Headings and choices.
@@ -48,12 +49,7 @@ MESSAGES = {
                               "Hãy sáp nhập các đơn vị đó vào nơi khác trước."),
     # The CSV file as a whole.
     "file_empty": _l("Tệp trống. Hãy chọn tệp CSV có danh sách đơn vị."),
-    "file_is_workbook": _l("Đây là tệp Excel (.xlsx), chưa phải CSV. Trong Excel, chọn Tệp → Lưu thành, "
-                           "chọn kiểu “CSV UTF-8 (Comma delimited)” rồi tải tệp mới lên."),
-    "file_not_utf8": _l("Tệp không được lưu theo bảng mã UTF-8 nên dấu tiếng Việt sẽ bị sai. Trong Excel, chọn "
-                        "Tệp → Lưu thành, chọn kiểu “CSV UTF-8 (Comma delimited)” rồi tải tệp mới lên."),
-    "file_not_text": _l("Tệp này không phải tệp CSV. Hãy tải lên tệp CSV lưu từ Excel hoặc tệp mẫu."),
-    "file_not_csv": _l("Tệp bị hỏng ở gần hàng %(row)s nên không đọc được. Hãy mở lại bằng Excel và lưu thành CSV UTF-8."),
+    **FILE_MESSAGES,
     "file_no_rows": _l("Tệp chỉ có hàng tiêu đề. Hãy thêm mỗi đơn vị một hàng bên dưới."),
     "header_unknown": _l("Cột “%(column)s” không có trong mẫu. Hàng 1 phải là: cap, ma, ten, ma_cap_tren."),
     "header_twice": _l("Cột %(column)s xuất hiện hai lần. Hãy xóa một cột."),

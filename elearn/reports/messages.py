@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from elearn.file_messages import FILE_MESSAGES
 from elearn.problems import Problem
 from elearn.reports.population import Saved
 
@@ -22,8 +23,6 @@ def describe(problem: Problem) -> str:
                                   value=values.get("value", "")),
         "year_out_of_range": lambda: _("Năm phải từ 2015 đến năm sau."),
         "file_empty": lambda: _("Tệp trống. Hãy chọn tệp CSV đã điền số liệu."),
-        "file_not_utf8": lambda: _("Tệp không ở dạng chữ UTF-8 nên dấu tiếng Việt sẽ bị sai. Trong Excel, chọn "
-                                   "\u201cLưu thành\u201d rồi chọn kiểu \u201cCSV UTF-8\u201d, sau đó gửi lại."),
         "file_no_rows": lambda: _("Tệp không có dòng số liệu nào."),
         "too_many_rows": lambda: _("Tệp có quá nhiều dòng (tối đa %(limit)d).", limit=values["limit"]),
         "headers_missing": lambda: _("Thiếu cột: %(missing)s. Hãy dùng tệp mẫu.", missing=values["missing"]),
@@ -38,6 +37,8 @@ def describe(problem: Problem) -> str:
         "duplicate_village_year": lambda: _("Thôn này đã có số liệu năm %(year)s ở dòng %(first)s.",
                                             year=values["year"], first=values["first_row"]),
     }
+    if problem.code in FILE_MESSAGES:
+        return str(FILE_MESSAGES[problem.code]) % values
     describe_code = messages.get(problem.code)
     return describe_code() if describe_code else _("Dữ liệu chưa đúng.")
 

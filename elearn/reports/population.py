@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,7 +13,8 @@ from sqlalchemy.orm import Session
 from elearn.audit import audit
 from elearn.models import PopulationFigure, Unit
 from elearn.models.types import utcnow
-from elearn.problems import Problem
+from elearn.csvfiles import csv_records, decode_csv, plain
+from elearn.problems import Problem, Refused
 
 FIRST_YEAR = 2015
 MAX_PEOPLE = 10_000_000
@@ -51,13 +51,6 @@ class Saved:
     added: int
     updated: int
     removed: int
-
-
-def plain(text: str) -> str:
-    """Lower case without accents or extra spaces: 'Thôn  Trà Bình' -> 'thon tra binh'."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.lower().split())
 
 
 def parse_count(text: str | None) -> int | None:
@@ -112,24 +105,6 @@ def check_entry(village_id: int, year: int, cells: dict[str, str | None], *, row
 
 # -- CSV ---------------------------------------------------------------------------------------
 
-def decode(raw: bytes) -> tuple[str | None, list[Problem]]:
-    """UTF-8, with or without Excel's byte-order mark; anything else is refused with advice."""
-    if not raw.strip():
-        return None, [Problem("file_empty", "file")]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
-        return None, [Problem("file_not_utf8", "file")]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        return None, [Problem("file_not_utf8", "file")]
-
-
-def _reader(text: str) -> csv.reader:
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return csv.reader(io.StringIO(text), delimiter=delimiter)
-
-
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[Problem]]:
     found, problems = {}, []
     for index, heading in enumerate(header):
@@ -164,22 +139,20 @@ def village_finder(villages: list[Unit]):
 
 def read_csv(raw: bytes, villages: list[Unit], this_year: int) -> tuple[list[Entry], list[Problem]]:
     """Every row checked; the entries are only good to save when there is no problem at all."""
-    text, problems = decode(raw)
-    if text is None:
-        return [], problems
-    rows = list(_reader(text))
-    if not rows:
+    try:
+        records = csv_records(decode_csv(raw))
+    except Refused as refused:
+        return [], refused.problems
+    if not records:
         return [], [Problem("file_empty", "file")]
-    columns, problems = _header_map(rows[0])
+    columns, problems = _header_map(records[0][1])
     if problems:
         return [], problems
-    if len(rows) - 1 > MAX_ROWS:
+    if len(records) - 1 > MAX_ROWS:
         return [], [Problem("too_many_rows", "file", None, {"limit": MAX_ROWS})]
     find = village_finder(villages)
     entries, seen = [], {}
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
+    for number, cells in records[1:]:
         cell = {name: (cells[index] if index < len(cells) else "") for name, index in columns.items()}
         entry, row_problems = _check_row(number, cell, find, this_year)
         if entry is not None:
