@@ -81,6 +81,18 @@ def visible_units(session: Session, user: User, role: str, kinds: tuple[str, ...
     return sorted(found, key=lambda unit: (order[unit.kind], unit.path.count("/"), unit.name))
 
 
+def residents_in_scope(user: User) -> Select:
+    """select(User) of the residents a trainer looks after: people living in the trainer's villages
+    who hold no staff role (a trainer never acts on another staff member's account)."""
+    statement = select(User).where(User.village_id.is_not(None), ~User.assignments.any())
+    return scoped(statement, user, "trainer", User.village_id)
+
+
+def resident_in_scope(session: Session, user: User, resident_id: int) -> User | None:
+    """The resident `resident_id` if `user` may act for them as a trainer, else None (answer 404)."""
+    return session.scalar(residents_in_scope(user).where(User.id == resident_id))
+
+
 def role_required(*roles: str):
     """Signed in with one of `roles` (an admin has all); anyone else gets 404, as if the page did
     not exist. Records the roles on the view, so the access test can list every route's rule."""

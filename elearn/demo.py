@@ -173,7 +173,7 @@ def most_wrong_to_pass(question_count: int, pass_mark: int) -> int:
 
 def load_courses(session: Session, rng: random.Random) -> tuple[list[CourseShape], int]:
     """The published courses residents can finish, and today's required set (created if new)."""
-    courses = session.scalars(select(Course).where(Course.is_published.is_(True))
+    courses = session.scalars(select(Course).where(Course.is_published)
                               .order_by(Course.position, Course.title, Course.id)).all()
     if not courses:
         raise DemoRefused("No courses in the database: run `elearn prepare` first, then `elearn demo` again.")

@@ -38,9 +38,9 @@ def sync_folder(session: Session, path: Path, unpublish_missing: bool = True) ->
         _sync_course(session, parsed, report)
     if unpublish_missing:
         slugs = {c.slug for c in courses}
-        for course in session.scalars(select(Course).where(Course.is_published.is_(True))):
+        for course in session.scalars(select(Course).where(Course.is_published)):
             if course.slug not in slugs:
-                course.is_published = False
+                course.status = "archived"
                 report.unpublished.append(course.slug)
     session.flush()
     return report
@@ -90,7 +90,7 @@ def _sync_course(session: Session, parsed: ParsedCourse, report: SyncReport) -> 
     course.version = parsed.version
     course.sources = parsed.sources
     course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=_shift_for(parsed.intro_md))
-    course.is_published = True
+    course.status = "published"
     course.content_hash = content_hash
 
     existing = {lesson.slug: lesson for lesson in course.lessons}

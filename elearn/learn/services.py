@@ -45,12 +45,12 @@ class CourseProgress:
 
 def published_courses(session: Session) -> list[Course]:
     return list(session.scalars(
-        select(Course).where(Course.is_published.is_(True)).order_by(Course.position, Course.title)
+        select(Course).where(Course.is_published).order_by(Course.position, Course.title)
         .options(selectinload(Course.lessons))))
 
 
 def published_course(session: Session, slug: str) -> Course | None:
-    return session.scalar(select(Course).where(Course.slug == slug, Course.is_published.is_(True))
+    return session.scalar(select(Course).where(Course.slug == slug, Course.is_published)
                           .options(joinedload(Course.lessons)))
 
 

@@ -1,20 +1,24 @@
 """All models, imported here so that Base.metadata knows every table."""
-from elearn.models.content import Choice, Course, Lesson, Question, QuizVersion
-from elearn.models.people import ADMIN, PARENT_KIND, SEXES, STAFF_ROLES, UNIT_KINDS, ConsentRecord, RoleAssignment, Unit, User
+from elearn.models.content import (COURSE_ORIGINS, COURSE_STATUSES, Choice, Course, CourseMedia, CourseRevision, Lesson,
+                                   Question, QuizVersion)
+from elearn.models.people import (ADMIN, CODE_PURPOSES, PARENT_KIND, SEXES, STAFF_ROLES, UNIT_KINDS, ConsentRecord,
+                                  OneTimeCode, RoleAssignment, Unit, User)
 from elearn.models.progress import (
     AttemptAnswer,
     Certificate,
     CourseCompletion,
+    ExternalTraining,
     LessonView,
     QuizAttempt,
     RequiredSet,
     TrainedResident,
 )
 from elearn.models.reporting import (ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
-                                     SurveyResponse, TrainedMonth)
+                                     SurveyResponse, TrainedMonth, TrainingAttendance, TrainingSession)
 
 __all__ = [
-    "ADMIN", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
+    "ADMIN", "CODE_PURPOSES", "COURSE_ORIGINS", "COURSE_STATUSES", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
+    "CourseMedia", "CourseRevision", "ExternalTraining", "OneTimeCode", "TrainingAttendance", "TrainingSession",
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
     "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
     "RequiredSet", "RoleAssignment", "SurveyResponse", "TrainedMonth", "TrainedResident", "Unit", "User",

@@ -3,15 +3,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.db import Base
 from elearn.models.types import utcnow
 
 
+COURSE_STATUSES = ("draft", "published", "archived")
+# Where a course came from: `courses sync` only ever touches "bundled" courses.
+COURSE_ORIGINS = ("bundled", "zip", "web")
+
+
 class Course(Base):
+    """A course as residents see it (lessons and quiz rendered from its published revision).
+
+    The database is the source of truth: its Markdown lives in `CourseRevision` rows, its images
+    in `CourseMedia`. Folders and .zip files are only how courses come and go.
+    """
+
     __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
+        CheckConstraint("origin IN ('bundled', 'zip', 'web')", name="origin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -24,8 +41,12 @@ class Course(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     intro_html: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[list] = mapped_column(JSON, default=list)
-    # False when the course folder is gone: progress is kept, the course is hidden.
-    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Only "published" courses are shown to residents; an archived one keeps its progress, hidden.
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    origin: Mapped[str] = mapped_column(String(16), default="bundled")
+    # The newest revision's number (the draft being edited) and the one residents see.
+    latest_revision: Mapped[int] = mapped_column(Integer, default=0)
+    published_revision: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -35,6 +56,19 @@ class Course(Base):
     quiz_versions: Mapped[list[QuizVersion]] = relationship(
         back_populates="course", order_by="QuizVersion.number", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @is_published.inplace.expression
+    @classmethod
+    def _is_published_expression(cls):
+        return cls.status == "published"
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.latest_revision != (self.published_revision or 0)
 
     @property
     def active_lessons(self) -> list[Lesson]:
@@ -111,3 +145,45 @@ class Choice(Base):
     is_correct: Mapped[bool] = mapped_column(Boolean)
 
     question: Mapped[Question] = relationship(back_populates="choices")
+
+
+class CourseRevision(Base):
+    """One saved state of a course's source files, {"course.md": ..., "01-x.md": ..., "quiz.md": ...}.
+
+    Every change on the web, every import and every sync adds one: the course's history, and what
+    "restore" copies from. Revisions are never changed or deleted.
+    """
+
+    __tablename__ = "course_revisions"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    files: Mapped[dict] = mapped_column(JSON)
+    # create | edit | add-lesson | remove-lesson | media | publish | archive | restore | import | sync
+    kind: Mapped[str] = mapped_column(String(24))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CourseMedia(Base):
+    """An image of a course, kept in the database so every app server and every backup has it.
+
+    A name is never reused for other bytes: lessons of any revision keep showing what they showed.
+    """
+
+    __tablename__ = "course_media"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

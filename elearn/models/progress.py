@@ -38,6 +38,8 @@ class QuizAttempt(Base):
     pass_mark: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "Làm bài cùng người dân": answered on this trainer's phone, with their help.
+    assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     quiz_version: Mapped[QuizVersion] = relationship()
     answers: Mapped[list[AttemptAnswer]] = relationship(
@@ -72,6 +74,8 @@ class CourseCompletion(Base):
     method: Mapped[str] = mapped_column(String(16), default="self")  # self | assisted
     # Indexed: deleting a person's attempts sets this to NULL, which would otherwise scan the table.
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="SET NULL"), index=True)
+    # The trainer who helped, for an assisted completion.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship()
 
@@ -132,4 +136,27 @@ class TrainedResident(Base):
     labour_age_from: Mapped[date | None] = mapped_column(Date)
     labour_age_until: Mapped[date | None] = mapped_column(Date)
     required_set_id: Mapped[int] = mapped_column(ForeignKey("required_sets.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ExternalTraining(Base):
+    """A certificate from another recognised programme (e.g. the national "Bình dân học vụ số"),
+    recorded by a trainer who saw it. Reports show these apart; the official chooses whether they
+    count toward the rate. Like TrainedResident it keeps the report fields and survives erasure.
+    `trained_here` is set once the person is also trained on this platform, so no one counts twice.
+    """
+
+    __tablename__ = "external_trainings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    sex: Mapped[str | None] = mapped_column(String(8))
+    labour_age_from: Mapped[date | None] = mapped_column(Date)
+    labour_age_until: Mapped[date | None] = mapped_column(Date)
+    programme: Mapped[str] = mapped_column(String(120))
+    certificate_number: Mapped[str] = mapped_column(String(64))
+    certified_on: Mapped[date] = mapped_column(Date)
+    trained_here: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.db import Base
@@ -125,3 +125,29 @@ class TrainedMonth(Base):
     newly: Mapped[int] = mapped_column(Integer, default=0)
     starts: Mapped[int] = mapped_column(Integer, default=0)
     stops: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrainingSession(Base):
+    """An in-person class a trainer held in a village. Attendance alone never completes a course."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    attendances: Mapped[list[TrainingAttendance]] = relationship(cascade="all, delete-orphan",
+                                                                 back_populates="training_session")
+
+
+class TrainingAttendance(Base):
+    __tablename__ = "training_attendances"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    training_session: Mapped[TrainingSession] = relationship(back_populates="attendances")

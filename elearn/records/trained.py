@@ -13,7 +13,7 @@ from elearn.training.ages import labour_age_window
 
 
 def required_courses(session: Session) -> list[Course]:
-    return list(session.scalars(select(Course).where(Course.required.is_(True), Course.is_published.is_(True))
+    return list(session.scalars(select(Course).where(Course.required.is_(True), Course.is_published)
                                 .order_by(Course.position, Course.title)))
 
 

@@ -439,7 +439,7 @@ def _courses(session: Session, villages: list[int], day: date, since: date | Non
         select(Course.id, Course.title, Course.required, sums.c.started, sums.c.completed_self,
                sums.c.completed_assisted, sums.c.first_attempts, sums.c.first_attempt_passes)
         .outerjoin(sums, sums.c.course_id == Course.id)
-        .where(or_(Course.is_published.is_(True), sums.c.course_id.is_not(None)))
+        .where(or_(Course.is_published, sums.c.course_id.is_not(None)))
         .order_by(Course.required.desc(), Course.position, Course.title)).all()
     wrong = _most_wrong(session, villages)
     return [CourseLine(course_id, title, required, *(int(n or 0) for n in numbers),

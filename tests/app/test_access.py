@@ -11,13 +11,13 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from elearn.models import ApiToken, Certificate, QuizAttempt, RoleAssignment, User
+from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, User
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
 from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import answers, quiz_form, submit
 
-ACTORS = ("anonymous", "resident", "trainer_elsewhere", "official_elsewhere", "official_here", "admin")
+ACTORS = ("anonymous", "resident", "trainer_elsewhere", "trainer_here", "official_elsewhere", "official_here", "admin")
 
 PUBLIC = "public"  # anyone
 SIGNED_IN = "signed in"  # anyone signed in
@@ -26,6 +26,8 @@ RESIDENT = "resident"  # a resident with a village (staff accounts have none)
 OFFICIAL_HERE = "official of this unit"  # officials whose scope holds the unit, and admins
 OFFICIAL = "official"  # any official (their own scope), and admins
 ADMIN = "admin"
+TRAINER = "trainer"  # any trainer (their own villages), and admins
+TRAINER_HERE = "trainer of this village"  # trainers whose villages hold the resident or unit, and admins
 TOKEN = "token"  # a bearer token; cookies never count
 
 # endpoint: (who, url arguments as names of the World's attributes or values)
@@ -81,6 +83,12 @@ ACCESS = {
     "admin.staff_member": (ADMIN, {"user_id": "official_here_id"}),
     "admin.add_role": (ADMIN, {"user_id": "official_here_id"}),
     "admin.remove_role": (ADMIN, {"user_id": "official_here_id", "assignment_id": "assignment_id"}),
+    "author.index": (TRAINER, {}),
+    "author.courses": (TRAINER, {}),
+    "author.residents": (TRAINER, {}),
+    "author.new_resident": (TRAINER, {}),
+    "author.sessions": (TRAINER, {}),
+    "author.follow_up": (TRAINER, {}),
     "api.api_units": (TOKEN, {}),
     "api.api_completion": (TOKEN, {"unit_id": "commune_id"}),
     "api.api_report": (TOKEN, {"unit_id": "commune_id"}),
@@ -94,6 +102,8 @@ ALLOWED = {
     OFFICIAL_HERE: {"official_here", "admin"},
     OFFICIAL: {"official_elsewhere", "official_here", "admin"},
     ADMIN: {"admin"},
+    TRAINER: {"trainer_elsewhere", "trainer_here", "admin"},
+    TRAINER_HERE: {"trainer_here", "admin"},
     TOKEN: set(),
 }
 
@@ -113,6 +123,8 @@ class World:
     attempt_id: int
     token_id: int
     certificate_code: str
+    resident_id: int  # the resident of the home village
+    course_id: int  # the published course "alpha"
 
 
 def _staff(db, phone, role, unit_id):
@@ -139,6 +151,7 @@ def world(app, db, client, auth, courses, villages) -> World:
     _staff(db, "+84933000002", "official", elsewhere.id)
     _staff(db, "+84933000003", "trainer", elsewhere_village.id)
     _staff(db, "+84933000004", "admin", None)
+    _staff(db, "+84933000005", "trainer", home_village.id)
     token = ApiToken(name="T", token_hash=hash_token("hs_x"), prefix="hs_x", unit_id=home_village.parent_id)
     db.add(token)
     db.commit()
@@ -149,11 +162,12 @@ def world(app, db, client, auth, courses, villages) -> World:
     db.commit()
     return World(commune_id=home_village.parent_id, village_id=home_village.id, official_here_id=official_here.id,
                  assignment_id=official_here.assignments[0].id, attempt_id=db.scalar(select(QuizAttempt.id)),
-                 token_id=token.id, certificate_code="ABCDEFGHJKMN")
+                 token_id=token.id, certificate_code="ABCDEFGHJKMN", resident_id=resident.id,
+                 course_id=db.scalar(select(Course.id).where(Course.slug == "alpha")))
 
 
 PHONES = {"resident": "0912345678", "official_here": "0933000001", "official_elsewhere": "0933000002",
-          "trainer_elsewhere": "0933000003", "admin": "0933000004"}
+          "trainer_elsewhere": "0933000003", "admin": "0933000004", "trainer_here": "0933000005"}
 
 
 def _browser(app, actor):

@@ -19,7 +19,7 @@ def bundled(app):
         sync_folder(db_session(), BUNDLED)
         db_session().commit()
         return [(course.slug, [lesson.slug for lesson in course.active_lessons])
-                for course in db_session().scalars(select(Course).where(Course.is_published.is_(True)))]
+                for course in db_session().scalars(select(Course).where(Course.is_published))]
 
 
 @pytest.mark.browser

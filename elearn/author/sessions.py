@@ -1,0 +1,13 @@
+"""sessions: placeholder routes, to be built."""
+from __future__ import annotations
+
+from flask import render_template
+
+from elearn import access
+from elearn.author.views import bp
+
+
+@bp.get("/sessions")
+@access.role_required("trainer")
+def sessions():
+    return render_template("author/index.html", villages=[])
