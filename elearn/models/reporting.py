@@ -139,6 +139,8 @@ class TrainingSession(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # From a hidden form field: a double-tapped "save" finds the first session instead of adding one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     attendances: Mapped[list[TrainingAttendance]] = relationship(cascade="all, delete-orphan",
                                                                  back_populates="training_session")

@@ -96,10 +96,12 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_training_sessions_course_id_courses'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_training_sessions_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['village_id'], ['units.id'], name=op.f('fk_training_sessions_village_id_units'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_sessions')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_training_sessions_idempotency_key'))
     )
     with op.batch_alter_table('training_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_sessions_village_id'), ['village_id'], unique=False)
