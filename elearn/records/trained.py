@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from elearn.db import add_to_counters, insert_new
 from elearn.models import Course, CourseCompletion, RequiredSet, TrainedMonth, TrainedResident, User
+from elearn.records.external import correct_external_record, mark_trained_here
 from elearn.training.ages import labour_age_window
 
 
@@ -90,11 +91,13 @@ def record_trained(session: Session, user: User, trained_on: date, required_set:
     }, unique=("user_id",))
     if inserted is not None:
         count_months(session, user.village_id, trained_on, labour_from, labour_until)
+        mark_trained_here(session, user.id)  # a certificate from elsewhere no longer counts on its own
 
 
 def correct_trained_record(session: Session, user: User) -> None:
     """A resident corrected their village, sex or birth date: the row follows (a data correction,
-    not a new training)."""
+    not a new training), and so does their certificate from elsewhere, if any."""
+    correct_external_record(session, user)
     record = session.scalar(select(TrainedResident).where(TrainedResident.user_id == user.id))
     if record is None or user.village_id is None:
         return

@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, User
+from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, TrainingSession, User
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
 from tests.conftest import PASSWORD, csrf_token
@@ -88,6 +88,10 @@ ACCESS = {
     "author.residents": (TRAINER, {}),
     "author.new_resident": (TRAINER, {}),
     "author.sessions": (TRAINER, {}),
+    "author.new_session": (TRAINER, {}),
+    "author.training_session": (TRAINER_HERE, {"session_id": "session_id"}),
+    "author.edit_session": (TRAINER_HERE, {"session_id": "session_id"}),
+    "author.delete_session": (TRAINER_HERE, {"session_id": "session_id"}),
     "author.follow_up": (TRAINER, {}),
     "api.api_units": (TOKEN, {}),
     "api.api_completion": (TOKEN, {"unit_id": "commune_id"}),
@@ -125,6 +129,7 @@ class World:
     certificate_code: str
     resident_id: int  # the resident of the home village
     course_id: int  # the published course "alpha"
+    session_id: int = 0  # a training session in the home village
 
 
 def _staff(db, phone, role, unit_id):
@@ -160,7 +165,10 @@ def world(app, db, client, auth, courses, villages) -> World:
     resident = db.scalar(select(User).where(User.phone == "+84912345678"))
     db.add(Certificate(user_id=resident.id, code="ABCDEFGHJKMN", trained_on=date(2026, 1, 1)))
     db.commit()
-    return World(commune_id=home_village.parent_id, village_id=home_village.id, official_here_id=official_here.id,
+    training = TrainingSession(village_id=home_village.id, held_on=date(2026, 1, 5), notes="")
+    db.add(training)
+    db.commit()
+    return World(session_id=training.id, commune_id=home_village.parent_id, village_id=home_village.id, official_here_id=official_here.id,
                  assignment_id=official_here.assignments[0].id, attempt_id=db.scalar(select(QuizAttempt.id)),
                  token_id=token.id, certificate_code="ABCDEFGHJKMN", resident_id=resident.id,
                  course_id=db.scalar(select(Course.id).where(Course.slug == "alpha")))
