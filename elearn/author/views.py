@@ -20,4 +20,4 @@ def index():
 
 
 # The task modules add their routes to `bp` when imported.
-from elearn.author import courses, followup, residents, sessions  # noqa: E402,F401
+from elearn.author import courses, external, followup, residents, sessions  # noqa: E402,F401
