@@ -1,7 +1,7 @@
 """The admin's pages: administrative units and staff accounts."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,13 +13,16 @@ from elearn.admin import forms, services
 from elearn.admin.messages import KIND_LABELS, ROLE_NAMES, message_for, row_message, show_problems
 from elearn.db import db_session, discard_request_changes
 from elearn.models import Unit, User
+from elearn.models.types import utcnow
 from elearn.problems import Refused
+from elearn.records import codes
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 
 # The new account's password rides in the signed session cookie from the form's redirect to the
 # one page that shows it, and is dropped there.
 ONE_TIME_PASSWORD = "admin_one_time_password"
+ONE_TIME_CODE = "admin_one_time_code"  # the same way, for a one-time code to set a new password
 # Example rows of the downloadable template: replaced by the commune's own list.
 TEMPLATE_ROWS = (("tinh", "51", "Tỉnh Quảng Ngãi", ""), ("xa", "21178", "Xã Tịnh Trà", "51"),
                  ("thon", "", "Thôn Trà Bình", "21178"))
@@ -214,10 +217,10 @@ def new_staff():
 
 
 def _person_page(user: User, status: int = 200, form: forms.AssignmentForm | None = None,
-                 problems: list[str] = (), password: str | None = None):
+                 problems: list[str] = (), password: str | None = None, code: dict | None = None):
     form = form or forms.AssignmentForm(formdata=None, units=services.active_units(db_session()))
     return render_template("admin/person.html", person=user, form=form, problems=problems,
-                           one_time_password=password), status
+                           one_time_password=password, one_time_code=code), status
 
 
 @bp.get("/staff/<id:user_id>")
@@ -226,7 +229,27 @@ def staff_member(user_id):
     user = _person_or_404(user_id)
     saved = browser_session.pop(ONE_TIME_PASSWORD, None)  # shown once, whichever page comes next
     password = saved["password"] if saved and saved.get("user_id") == user.id else None
-    return _person_page(user, password=password)
+    code = browser_session.pop(ONE_TIME_CODE, None)
+    code = code if code and code.get("user_id") == user.id else None
+    return _person_page(user, password=password, code=code)
+
+
+@bp.post("/staff/<id:user_id>/code")
+@role_required("admin")
+def issue_code(user_id):
+    """A one-time code for a staff member who forgot their password (trainers never issue these for staff)."""
+    user = _person_or_404(user_id)
+    now = utcnow()
+    try:
+        code = codes.issue_code(db_session(), user, "reset", current_user.id, current_app.secret_key, now)
+    except Refused:
+        discard_request_changes()
+        flash(_("Bạn đã cấp %(limit)s mã trong một giờ qua, là mức tối đa. Hãy chờ một lát rồi thử lại.",
+                limit=codes.ISSUE_LIMIT), "error")
+        return redirect(url_for("admin.staff_member", user_id=user.id))
+    browser_session[ONE_TIME_CODE] = {"user_id": user.id, "code": codes.display_code(code),
+                                      "expires": (now + codes.LIFETIME).isoformat()}
+    return redirect(url_for("admin.staff_member", user_id=user.id))
 
 
 @bp.post("/staff/<id:user_id>/roles")

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from elearn.records.codes import MAX_TYPED_LENGTH, normalize_code
+
 from elearn.forms import ChoiceField, clean_text, DayField, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 
@@ -95,3 +97,26 @@ class ConsentForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: CSRF token only."""
+
+
+class CodeForm(FlaskForm):
+    """Phone, the one-time code a trainer read out, and the new password (twice)."""
+
+    phone = PhoneField(_l("Số điện thoại của bạn"))
+    code = StringField(_l("Mã 8 chữ số"), render_kw={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                      "maxlength": MAX_TYPED_LENGTH})
+    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"))
+    confirm_password = PasswordField(_l("Nhập lại mật khẩu mới"), render_kw={"autocomplete": "new-password",
+                                                                          "maxlength": 128})
+
+    def validate_code(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Vui lòng nhập mã Tổ Công nghệ số cộng đồng đưa cho bạn."))
+        if normalize_code(field.data) is None:
+            raise ValidationError(_l("Mã gồm 8 chữ số, ví dụ 1234 5678. Hãy kiểm tra lại."))
+
+    def validate_confirm_password(self, field):
+        if not field.data:
+            raise ValidationError(_l("Vui lòng nhập lại mật khẩu mới."))
+        if self.new_password.data and field.data != self.new_password.data:
+            raise ValidationError(_l("Hai mật khẩu chưa giống nhau. Hãy nhập lại cả hai ô."))

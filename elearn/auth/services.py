@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from elearn.audit import audit
 from elearn.db import insert_new
+from elearn.records import codes
 from elearn.records.trained import correct_trained_record
 
 from elearn.models import (
@@ -128,6 +129,20 @@ def change_password(session: Session, user: User, new_password: str) -> None:
     user.session_token = new_session_token()
     audit(session, "password_changed", actor_id=user.id, subject_id=user.id)
     session.flush()
+
+
+def set_password_with_code(session: Session, phone: str, code: str, new_password: str, secret_key: str,
+                           now) -> User:
+    """A person's new password from the one-time code a trainer (or an admin) gave them: the code is
+    spent and every other session of theirs ends. Raises codes.CodeNotAccepted."""
+    user, record = codes.check_code(session, phone, code, secret_key, now)
+    codes.spend(session, user, record, now)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    user.last_sign_in_at = now
+    audit(session, "password_reset", actor_id=user.id, subject_id=user.id, purpose=record.purpose)
+    session.flush()
+    return user
 
 
 def give_consent(session: Session, user: User, notice_version: str) -> None:

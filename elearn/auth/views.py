@@ -11,12 +11,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from elearn.audit import audit
 from elearn.auth import services
-from elearn.auth.forms import (ChangePasswordForm, ConfirmForm, ConsentForm, PasswordCheckForm, ProfileForm,
-                               RegistrationForm, SignInForm)
+from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
+                               ProfileForm, RegistrationForm, SignInForm)
 from elearn.db import db_session
 from elearn.extensions import limiter
 from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
+from elearn.models.types import utcnow
+from elearn.records.codes import MAX_FAILED_ATTEMPTS, CodeNotAccepted
 from elearn.units import active_villages
 from elearn.security import is_safe_next
 from elearn.training.phones import InvalidPhone, normalize_phone
@@ -122,6 +124,49 @@ def sign_in():
     session.clear()  # a fresh session at sign-in
     login_user(user, remember=form.remember.data)
     return _remember_device(redirect(target), user.phone)
+
+
+def _code_message(refused: CodeNotAccepted) -> str:
+    ask = _("Hãy nhờ Tổ Công nghệ số cộng đồng ở thôn cấp cho bạn mã mới.")
+    if refused.reason == "too_many_tries":
+        return _("Mã đã bị hủy vì nhập sai %(count)d lần.", count=MAX_FAILED_ATTEMPTS) + " " + ask
+    if refused.reason == "expired":
+        return _("Mã này đã hết hạn (mã chỉ dùng được trong 24 giờ).") + " " + ask
+    if refused.reason == "used":
+        return _("Mã này đã được dùng rồi: mỗi mã chỉ dùng được một lần.") + " " + ask
+    if refused.reason == "replaced":
+        return _("Mã này đã được thay bằng một mã mới hơn. Hãy dùng mã mới nhất bạn nhận được.")
+    if refused.tries_left is not None:
+        return _("Mã chưa đúng. Bạn còn %(count)d lần thử.", count=refused.tries_left)
+    return _("Số điện thoại hoặc mã chưa đúng. Hãy kiểm tra lại cả hai.")
+
+
+def _code_page(form: CodeForm):
+    if request.method == "POST" and not (form.new_password.errors or form.confirm_password.errors):
+        form.new_password.errors = [_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")]
+    return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], key_func=_phone_key, methods=["POST"],
+               deduct_when=_failed, scope="code-phone")
+@limiter.limit(lambda: current_app.config.get("CODE_IP_LIMITS", "30 per hour"), methods=["POST"],
+               deduct_when=_failed, scope="code-ip")
+def use_code():
+    """A new password with the one-time code from a trainer: the first one, or after forgetting it."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _code_page(form)
+    try:
+        user = services.set_password_with_code(db_session(), form.phone.normal, form.code.data,
+                                               form.new_password.data, current_app.secret_key, utcnow())
+    except CodeNotAccepted as refused:
+        form.code.errors.append(_code_message(refused))
+        return _code_page(form)
+    session.clear()  # whoever was signed in on this phone (often the trainer) is not any more
+    login_user(user)
+    flash(_("Đã đặt mật khẩu mới. Từ nay bạn đăng nhập bằng số điện thoại và mật khẩu này."), "success")
+    return redirect(url_for("learn.courses"))
 
 
 @bp.post("/sign-out")
