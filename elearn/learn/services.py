@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from elearn.audit import audit
 from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
                            QuizVersion, RequiredSet, SurveyResponse, User)
@@ -39,6 +40,8 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
+        if self.completed_on:
+            return 100  # an assisted completion is complete without lessons opened on this account
         steps_done = self.lessons_viewed + (1 if self.passed else 0)
         return completion.progress_percent(steps_done, self.lessons_total + 1)
 
@@ -93,7 +96,8 @@ def record_lesson_view(session: Session, user: User, lesson: Lesson, today: date
         return
     opened_in_course = session.scalar(select(func.count(LessonView.id)).join(LessonView.lesson).where(
         LessonView.user_id == user.id, Lesson.course_id == lesson.course_id))
-    if opened_in_course == 1:
+    if opened_in_course == 1 and not _completed(session, user, lesson.course_id):
+        # (An assisted completion before any lesson opened here already counted the start.)
         activity.count_started(session, user.village_id, lesson.course_id, today)
     update_completion(session, user, lesson.course, today)
 
@@ -119,20 +123,23 @@ def quiz_version_for(session: Session, course: Course, version_id: int | None) -
     return course.current_quiz
 
 
-def attempt_by_key(session: Session, user: User, key: str) -> QuizAttempt | None:
+def attempt_by_key(session: Session, user: User, key: str, assisted_by_id: int | None = None) -> QuizAttempt | None:
     attempt = session.scalar(select(QuizAttempt).where(QuizAttempt.idempotency_key == key))
-    if attempt is not None and attempt.user_id != user.id:
+    if attempt is not None and (attempt.user_id != user.id or attempt.assisted_by_id != assisted_by_id):
         raise IdempotencyKeyTaken()
     return attempt
 
 
 def submit_attempt(session: Session, user: User, course: Course, version: QuizVersion,
-                   answers: dict[int, set[int]], idempotency_key: str, today: date) -> QuizAttempt:
+                   answers: dict[int, set[int]], idempotency_key: str, today: date,
+                   assisted_by_id: int | None = None) -> QuizAttempt:
     """Score and store one attempt; the same key again returns the first attempt.
 
+    `assisted_by_id`: the trainer on whose phone, with whose help, the resident answered ("Làm bài
+    cùng người dân"); a pass then completes the course as an assisted completion.
     Raises IdempotencyKeyTaken, scoring.AnswerProblem (a post no real form sends) or Unanswered.
     """
-    earlier = attempt_by_key(session, user, idempotency_key)
+    earlier = attempt_by_key(session, user, idempotency_key, assisted_by_id)
     if earlier is not None:
         return earlier
     keys = quiz_keys(version)
@@ -144,10 +151,10 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
     attempt_id = insert_new(session, QuizAttempt, {
         "user_id": user.id, "quiz_version_id": version.id, "idempotency_key": idempotency_key,
         "correct_count": result.correct, "question_count": result.total, "percent": result.percent,
-        "pass_mark": course.pass_mark, "passed": result.passed,
+        "pass_mark": course.pass_mark, "passed": result.passed, "assisted_by_id": assisted_by_id,
     }, unique=("idempotency_key",))
     if attempt_id is None:  # a double tap that raced past the first check
-        earlier = attempt_by_key(session, user, idempotency_key)
+        earlier = attempt_by_key(session, user, idempotency_key, assisted_by_id)
         if earlier is None:
             raise IdempotencyKeyTaken()
         return earlier
@@ -160,9 +167,42 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
         activity.count_first_attempt(session, user.village_id, course.id, today, result.passed)
     session.flush()
     attempt = session.get(QuizAttempt, attempt_id)
-    if attempt.passed:
+    if assisted_by_id is not None:
+        audit(session, "assisted_attempt", actor_id=assisted_by_id, subject_id=user.id, course_id=course.id,
+              attempt_id=attempt.id, passed=attempt.passed)
+        if attempt.passed:
+            record_assisted_completion(session, user, course, today, attempt, assisted_by_id)
+    elif attempt.passed:
         update_completion(session, user, course, today, attempt)
     return attempt
+
+
+def _completed(session: Session, user: User, course_id: int) -> bool:
+    return session.scalar(select(CourseCompletion.id).where(CourseCompletion.user_id == user.id,
+                                                            CourseCompletion.course_id == course_id)) is not None
+
+
+def record_assisted_completion(session: Session, user: User, course: Course, today: date, attempt: QuizAttempt,
+                               trainer_id: int) -> bool:
+    """The course completed with a trainer's help: the resident passed the quiz on the trainer's
+    phone, after the trainer went through the lessons with them (the trainer confirms this on the
+    quiz form). The resident opened no lesson on their own account, so lessons are not checked.
+    Counted apart from self-study; the certificate follows when every required course is done.
+    False when the course was already completed (by self-study or an earlier assisted attempt)."""
+    if insert_new(session, CourseCompletion, {"user_id": user.id, "course_id": course.id, "completed_on": today,
+                                              "method": "assisted", "attempt_id": attempt.id,
+                                              "recorded_by_id": trainer_id},
+                  unique=("user_id", "course_id")) is None:
+        return False
+    opened = session.scalar(select(func.count(LessonView.id)).join(LessonView.lesson).where(
+        LessonView.user_id == user.id, Lesson.course_id == course.id))
+    if not opened:  # never counted as started on self-study: it starts and ends today
+        activity.count_started(session, user.village_id, course.id, today)
+    activity.count_completed(session, user.village_id, course.id, today, "assisted")
+    audit(session, "assisted_completion", actor_id=trainer_id, subject_id=user.id, course_id=course.id,
+          attempt_id=attempt.id)
+    issue_certificate_if_trained(session, user)
+    return True
 
 
 def update_completion(session: Session, user: User, course: Course, today: date,
