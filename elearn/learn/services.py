@@ -13,6 +13,7 @@ from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
                            QuizVersion, RequiredSet, SurveyResponse, User)
 from elearn.records import activity, trained
+from elearn.routing import MAX_ID
 from elearn.training import completion, scoring
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
@@ -116,6 +117,8 @@ def quiz_keys(version: QuizVersion) -> list[scoring.QuestionKey]:
 def quiz_version_for(session: Session, course: Course, version_id: int | None) -> QuizVersion | None:
     """The version the form was built from (it may have changed since), else the current one."""
     if version_id:
+        if version_id > MAX_ID:  # a forged number the database could not even compare
+            return None
         version = session.get(QuizVersion, version_id)
         if version is not None and version.course_id == course.id:
             return version
