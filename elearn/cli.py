@@ -23,7 +23,9 @@ def _problem_exit(problems) -> None:
     sys.exit(1)
 
 
-@click.group("courses", help="Check and load course files.")
+@click.group("courses", help=(
+    "Courses live in the database. `sync` loads the bundled courses folder, `export` and `import` move "
+    "one course as a .zip file; trainers edit courses on the web (/trainer/courses)."))
 def courses_cli():
     pass
 
@@ -42,7 +44,10 @@ def courses_check(path: Path | None):
     click.echo(f"OK: {len(courses)} course(s) checked in {path}")
 
 
-@courses_cli.command("sync", help="Load or update courses in the database, all or nothing.")
+@courses_cli.command("sync", help=(
+    "Load the bundled courses folder into the database, all or nothing. Only courses that came from the "
+    "folder are touched; one changed on the web since its last sync is left as it is and listed; one gone "
+    "from the folder is archived. Courses made on the web or imported from a .zip are never changed."))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @with_appcontext
 @transactional
@@ -55,51 +60,67 @@ def courses_sync(path: Path | None):
     except CourseErrors as errors:
         click.echo("Nothing was changed in the database.", err=True)
         _problem_exit(errors.problems)
-    click.echo(f"created: {len(report.created)}, updated: {len(report.updated)}, "
-               f"unchanged: {len(report.unchanged)}, new quiz versions: {len(report.new_quiz_versions)}, "
-               f"unpublished: {len(report.unpublished)}")
+    click.echo(report.summary())
 
 
-@courses_cli.command("export", help="Write a course folder as SLUG.zip, to share with another commune.")
+@courses_cli.command("export", help=(
+    "Write a course from the database as SLUG.zip, to share with another commune. By default the newest "
+    "revision (what trainers are editing, published or not); --published writes the one residents see."))
 @click.argument("slug")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Where to write (default: ./SLUG.zip).")
+@click.option("--published", is_flag=True, help="The published revision instead of the newest one.")
 @with_appcontext
-def courses_export(slug: str, output: Path | None):
-    from elearn.content.archive import export_course
+def courses_export(slug: str, output: Path | None, published: bool):
+    from sqlalchemy import select
 
-    folder = Path(current_app.config["COURSES_PATH"]) / slug
-    if not (folder / "course.md").exists():
-        click.echo(f"No course '{slug}' in {folder.parent}.", err=True)
+    from elearn.content.authoring import export_archive
+    from elearn.models import Course
+
+    course = db_session().scalar(select(Course).where(Course.slug == slug))
+    found = export_archive(db_session(), course, published=published) if course is not None else None
+    if found is None:
+        click.echo(f"No course '{slug}'{' with a published revision' if course else ''} in the database.", err=True)
         sys.exit(1)
-    target = export_course(folder, output or Path(f"{slug}.zip"))
-    click.echo(f"Exported {slug} to {target}")
+    target = output or Path(found[0])
+    target.write_bytes(found[1])
+    click.echo(f"Exported {slug} (revision {course.published_revision if published else course.latest_revision}) "
+               f"to {target}")
 
 
-@courses_cli.command("import", help="Check a course .zip, add it to the courses folder and load it.")
+@courses_cli.command("import", help=(
+    "Check a course .zip and put it into the database (never into the courses folder), published so that "
+    "residents see it. A course with any problem is refused whole, each problem named as file:line. "
+    "--draft stores it unpublished, for a trainer to review and publish on the web. A course of the same "
+    "name is replaced only with --replace (its earlier revisions stay in its history)."))
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace a course of the same name.")
+@click.option("--draft", is_flag=True, help="Store it as a draft instead of publishing it.")
 @with_appcontext
 @transactional
-def courses_import(archive: Path, replace: bool):
-    from elearn.content.archive import ArchiveRefused, discard_previous, install_course, restore_previous
-    from elearn.content.sync import sync_folder
+def courses_import(archive: Path, replace: bool, draft: bool):
+    from elearn.content.archive import ArchiveRefused
+    from elearn.content.authoring import import_archive
+    from elearn.problems import Refused
 
-    courses_folder = Path(current_app.config["COURSES_PATH"])
     try:
-        slug, previous = install_course(archive, courses_folder, replace=replace)
+        with archive.open("rb") as stream:
+            imported = import_archive(db_session(), stream, archive.name, None, replace=replace,
+                                      publish_now=not draft, refuse_problems=True)
     except ArchiveRefused as refused:
-        for problem in refused.problems:
-            click.echo(problem, err=True)
+        for line in refused.lines():
+            click.echo(line, err=True)
         click.echo("Nothing was imported.", err=True)
         sys.exit(1)
-    try:
-        sync_folder(db_session(), courses_folder)
     except CourseErrors as errors:
-        restore_previous(courses_folder, slug, previous)
         click.echo("Nothing was imported.", err=True)
         _problem_exit(errors.problems)
-    discard_previous(previous)
-    click.echo(f"Imported {slug}{' (replaced)' if previous else ''}.")
+    except Refused as refused:
+        click.echo(f"{refused.problems[0].values['slug']}: a course with this name exists; use --replace to "
+                   "update it. Nothing was imported.", err=True)
+        sys.exit(1)
+    state = "published" if imported.course.is_published else "draft"
+    click.echo(f"Imported {imported.course.slug} ({state}, revision {imported.course.latest_revision})"
+               f"{'' if imported.changed else ': the same files were there already'}.")
 
 
 @click.group("users", help="Accounts.")
@@ -180,8 +201,7 @@ def prepare(app: Flask) -> None:
         click.echo(f"Loaded {added} demo administrative units (edit them as data).")
     try:
         report = sync_folder(session, Path(app.config["COURSES_PATH"]))
-        click.echo(f"Courses: {len(report.created)} new, {len(report.updated)} updated, "
-                   f"{len(report.unchanged)} unchanged.")
+        click.echo(f"Courses: {report.summary()}")
     except CourseErrors as errors:
         click.echo("Bundled courses have problems; the database keeps the courses it had:", err=True)
         for problem in errors.problems:

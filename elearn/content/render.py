@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import struct
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import markdown
@@ -54,12 +54,15 @@ def render_markdown(text: str, resolve_media: MediaResolver | None = None, shift
     return sanitize(html)
 
 
-def media_resolver(course_slug: str, media: dict[str, Path]) -> MediaResolver:
+def media_resolver(course_slug: str, media: Mapping[str, tuple[int, int] | Path | None]) -> MediaResolver:
+    """Images of a course by name, each with its size (or a file to read it from)."""
+
     def resolve(src: str):
         name = src.removeprefix("media/")
         if not src.startswith("media/") or name not in media:
             return None
-        return f"/courses/{course_slug}/media/{name}", image_size(media[name])
+        size = media[name]
+        return f"/courses/{course_slug}/media/{name}", image_size(size) if isinstance(size, Path) else size
 
     return resolve
 

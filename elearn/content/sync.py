@@ -1,22 +1,29 @@
-"""Load course folders into the database: all or nothing, progress kept.
+"""`courses sync`: the bundled courses folder into the database, all or nothing.
 
-Lessons are matched by their slug, so renumbering keeps who opened them. A quiz whose
-questions changed becomes a new QuizVersion; earlier attempts keep the version they answered.
+The database is the source of truth; the folder is one way courses arrive. The sync touches only
+courses whose origin is "bundled":
+- a course new in the folder is created and published (revision 1, kind "sync");
+- a course whose folder changed gets a "sync" revision and is published again;
+- a course changed on the web since its last sync (its newest revision is not a sync one) is left
+  as it is and reported, so a trainer's work is never overwritten by a restart;
+- a course gone from the folder is archived (residents keep their progress, the course is hidden);
+- courses made on the web or imported from a .zip are never touched, even under the same name.
+A database from before revisions (latest_revision = 0) gets revision 1 from the folder, with its
+images stored in course_media, even when nothing changed.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from elearn.content.parse import CourseErrors, ParsedCourse, ParsedQuiz, parse_collection
-from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, word_count
-from elearn.models import Choice, Course, Lesson, Question, QuizVersion
+from elearn.content.parse import CourseErrors, CourseSource, parse_source, read_collection, rename_media
+from elearn.content.publish import SYNC_KINDS, add_revision, content_hash, latest, publish, store_media
+from elearn.content.render import RENDERER_VERSION
+from elearn.models import Course
 
 
 @dataclass
@@ -25,118 +32,90 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     new_quiz_versions: list[str] = field(default_factory=list)
-    unpublished: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    # A bundled course edited on the web since its last sync: the folder's version was not loaded.
+    kept_web_changes: list[str] = field(default_factory=list)
+    # A course of the same name made on the web or imported from a .zip: not touched.
+    not_bundled: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = (f"created: {len(self.created)}, updated: {len(self.updated)}, unchanged: {len(self.unchanged)}, "
+                f"new quiz versions: {len(self.new_quiz_versions)}, archived: {len(self.archived)}")
+        if self.kept_web_changes:
+            line += (f"\nnot loaded, changed on the web since the last sync (publish or restore them there): "
+                     f"{', '.join(self.kept_web_changes)}")
+        if self.not_bundled:
+            line += f"\nnot loaded, a course of this name was made on the web or imported: {', '.join(self.not_bundled)}"
+        return line
 
 
-def sync_folder(session: Session, path: Path, unpublish_missing: bool = True) -> SyncReport:
+def sync_folder(session: Session, path: Path, archive_missing: bool = True) -> SyncReport:
     """Validate every course under `path`, then load them (the caller commits: all or nothing)."""
-    courses, problems = parse_collection(path)
-    if problems:
-        raise CourseErrors(problems)
+    sources, problems = read_collection(path)
+    parsed = {}
+    course_problems = []
+    for source in sources:
+        parsed[source.slug], found = parse_source(source)
+        course_problems.extend(found)
+    if course_problems or problems:
+        raise CourseErrors(course_problems + problems)
     report = SyncReport()
-    for parsed in courses:
-        _sync_course(session, parsed, report)
-    if unpublish_missing:
-        slugs = {c.slug for c in courses}
-        for course in session.scalars(select(Course).where(Course.is_published)):
-            if course.slug not in slugs:
-                course.status = "archived"
-                report.unpublished.append(course.slug)
+    for source in sources:
+        _sync_course(session, source, parsed[source.slug], report)
+    if archive_missing:
+        _archive_missing(session, {s.slug for s in sources}, report)
     session.flush()
     return report
 
 
-def _hash(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+def source_hash(source: CourseSource) -> str:
+    media = {name: hashlib.sha256(data or b"").hexdigest() for name, data in source.media.items()}
+    return content_hash([RENDERER_VERSION, source.files, media])
 
 
-def _course_hash(parsed: ParsedCourse) -> str:
-    media = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in parsed.media.items()}
-    return _hash([
-        RENDERER_VERSION, parsed.title, parsed.summary, parsed.track, parsed.required, parsed.pass_mark, parsed.order,
-        parsed.version, parsed.sources, parsed.intro_md,
-        [(lesson.slug, lesson.position, lesson.title, lesson.body_md) for lesson in parsed.lessons], media,
-        _quiz_fingerprint(parsed.quiz),
-    ])
-
-
-def _quiz_fingerprint(quiz: ParsedQuiz | None) -> list:
-    if quiz is None:
-        return []
-    return [quiz.title] + [
-        [q.text, q.body_md, q.explanation_md, [(c.text, c.correct) for c in q.choices]] for q in quiz.questions
-    ]
-
-
-def _sync_course(session: Session, parsed: ParsedCourse, report: SyncReport) -> None:
-    content_hash = _course_hash(parsed)
-    course = session.scalar(select(Course).where(Course.slug == parsed.slug))
+def _sync_course(session: Session, source: CourseSource, parsed, report: SyncReport) -> None:
+    folder_hash = source_hash(source)
+    course = session.scalar(select(Course).where(Course.slug == source.slug))
+    newest = latest(session, course) if course is not None else None
     if course is None:
-        course = Course(slug=parsed.slug)
+        course = Course(slug=source.slug, origin="bundled", status="draft", title=parsed.title, track=parsed.track)
         session.add(course)
-        report.created.append(parsed.slug)
-    elif course.content_hash == content_hash and course.is_published:
-        report.unchanged.append(parsed.slug)
+        report.created.append(source.slug)
+    elif course.origin != "bundled":
+        report.not_bundled.append(source.slug)
+        return
+    elif newest is not None and newest.kind not in SYNC_KINDS:
+        report.kept_web_changes.append(source.slug)
+        return
+    elif newest is not None and course.content_hash == folder_hash and course.is_published:
+        report.unchanged.append(source.slug)
         return
     else:
-        report.updated.append(parsed.slug)
-    resolve = media_resolver(parsed.slug, parsed.media)
-    course.title = parsed.title
-    course.summary = parsed.summary
-    course.track = parsed.track
-    course.required = parsed.required
-    course.pass_mark = parsed.pass_mark
-    course.position = parsed.order
-    course.version = parsed.version
-    course.sources = parsed.sources
-    course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=_shift_for(parsed.intro_md))
-    course.status = "published"
-    course.content_hash = content_hash
-
-    existing = {lesson.slug: lesson for lesson in course.lessons}
-    for lesson in existing.values():
-        lesson.is_active = False
-    for item in parsed.lessons:
-        lesson = existing.get(item.slug)
-        if lesson is None:
-            lesson = Lesson(slug=item.slug)
-            course.lessons.append(lesson)
-        lesson.position = item.position
-        lesson.title = item.title
-        lesson.body_html = render_markdown(item.body_md, resolve, shift_headings=_shift_for(item.body_md))
-        lesson.word_count = word_count(item.title + "\n" + item.body_md)
-        lesson.is_active = True
-
-    _sync_quiz(course, parsed, resolve, report)
+        report.updated.append(source.slug)
+    renamed = {}
+    for name, data in source.media.items():
+        stored, _new = store_media(session, course, name, data, actor_id=None)
+        if stored != name:
+            renamed[name] = stored
+    revision = add_revision(session, course, rename_media(source.files, renamed), "sync", None,
+                            summary=f"courses/{source.slug}")
+    if publish(session, course, revision, record=False):
+        report.new_quiz_versions.append(source.slug)
+    course.content_hash = folder_hash
 
 
-def _shift_for(markdown: str) -> int:
-    """Keep the page's own title the only <h1>: push headings down only if the text has an h1."""
-    return 1 if re.search(r"^#\s", markdown, re.M) else 0
-
-
-def _sync_quiz(course: Course, parsed: ParsedCourse, resolve, report: SyncReport) -> None:
-    quiz_hash = _hash(_quiz_fingerprint(parsed.quiz))
-    current = course.current_quiz
-    if current is not None and current.content_hash == quiz_hash:
-        return
-    if current is not None:
-        current.is_current = False
-    number = max((v.number for v in course.quiz_versions), default=0) + 1
-    version = QuizVersion(number=number, title=parsed.quiz.title, content_hash=quiz_hash, is_current=True)
-    for position, item in enumerate(parsed.quiz.questions, start=1):
-        question = Question(
-            position=position,
-            kind=item.kind,
-            text=item.text,
-            body_html=render_markdown(item.body_md, resolve) if item.body_md else "",
-            explanation_html=render_markdown(item.explanation_md, resolve) if item.explanation_md else "",
-        )
-        question.choices = [
-            Choice(position=i, text=choice.text, is_correct=choice.correct)
-            for i, choice in enumerate(item.choices, start=1)
-        ]
-        version.questions.append(question)
-    course.quiz_versions.append(version)
-    if number > 1:
-        report.new_quiz_versions.append(course.slug)
+def _archive_missing(session: Session, slugs: set[str], report: SyncReport) -> None:
+    bundled = session.scalars(select(Course).where(Course.origin == "bundled", Course.status != "archived")
+                              .order_by(Course.slug))
+    for course in bundled:
+        if course.slug in slugs:
+            continue
+        newest = latest(session, course)
+        if newest is not None and newest.kind not in SYNC_KINDS:
+            report.kept_web_changes.append(course.slug)
+            continue
+        course.status = "archived"
+        if newest is not None:
+            add_revision(session, course, newest.files, "sync-archive", None,
+                         summary=f"courses/{course.slug} is no longer in the folder")
+        report.archived.append(course.slug)

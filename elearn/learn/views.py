@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import segno
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
+from elearn.content.publish import course_image
 from elearn.db import db_session
 from elearn.extensions import csrf, limiter
 from elearn.i18n import local_today
 from elearn.learn import services
 from elearn.learn.forms import QuizForm, SurveyForm
 from elearn.models import Course
-from elearn.access import consent_required
+from elearn.access import consent_required, may_act_as
 from elearn.training import scoring
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -80,12 +80,21 @@ def lesson(slug, lesson_slug):
 
 @bp.get("/courses/<slug>/media/<path:name>")
 def media(slug, name):
-    course_or_404(slug)
-    folder = current_app.config["COURSES_PATH"] + f"/{slug}/media"
-    response = send_from_directory(folder, name, max_age=7 * 24 * 3600)
+    """A course image from the database (every app server sees it). Images of a course residents
+    cannot see yet (a draft, an archived course) are shown to trainers only, for the preview."""
+    found = course_image(db_session(), slug, name) or abort(404)
+    image, published = found
+    if not published and not (current_user.is_authenticated and may_act_as(current_user, "trainer")):
+        abort(404)
+    response = Response(image.data, mimetype=image.content_type)
+    response.set_etag(image.sha256)
+    # A name never stands for other bytes, so a published image may be cached for a week.
+    response.cache_control.max_age = 7 * 24 * 3600 if published else 0
+    response.cache_control.public = published
+    response.cache_control.private = not published
     # An SVG opened on its own must not run anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return response.make_conditional(request)
 
 
 @bp.get("/courses/<slug>/quiz")

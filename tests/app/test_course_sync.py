@@ -103,7 +103,7 @@ def test_a_removed_lesson_is_hidden_but_completions_stay(client, db, auth, synce
 def test_a_course_folder_removed_from_the_collection_is_unpublished(client, db, auth, synced):
     shutil.rmtree(synced / "beta")
     report = sync(db, synced)
-    assert report.unpublished == ["beta"]
+    assert report.archived == ["beta"]
     auth.register()
     assert client.get("/courses/beta").status_code == 404
     assert "Khóa Beta" not in client.get("/courses").get_data(as_text=True)
