@@ -45,6 +45,16 @@ def period_text(report: Report) -> str:
     return f"{report.since:%d/%m/%Y} – {report.day:%d/%m/%Y}"
 
 
+EXTERNAL_HEADING = "Có chứng nhận nơi khác"
+
+
+def external_choice(report: Report) -> str:
+    """Which choice is in effect, in words, for every table and file."""
+    if report.include_external:
+        return "Tỷ lệ tính cả người có chứng nhận nơi khác (chưa học xong trên Học số)."
+    return "Tỷ lệ chỉ tính người học xong trên Học số; người có chứng nhận nơi khác không tính vào tỷ lệ."
+
+
 def report_tables(report: Report) -> list[Table]:
     return [_summary(report), _by_unit(report), _by_sex(report), _by_band(report), _by_month(report),
             _by_course(report), _survey(report)]
@@ -65,12 +75,17 @@ def _summary(report: Report) -> Table:
         ["Trong đó: học xong trong kỳ", total.trained_in_period],
         ["Trong đó: học có hỗ trợ của Tổ Công nghệ số", total.assisted],
         ["Đã học xong, kể cả ngoài độ tuổi lao động", total.trained_any_age],
+        ["Có chứng nhận nơi khác, chưa học trên Học số (trong độ tuổi lao động)", total.external],
+        ["Trong đó: ở các thôn có số dân", total.external_counted],
+        ["Trong đó: cấp trong kỳ", total.external_in_period],
+        ["Tính người có chứng nhận nơi khác vào tỷ lệ", "Có" if report.include_external else "Không"],
         ["Tỷ lệ đã học xong", total.rate],
         [f"Mục tiêu {t2025.year}: trên {t2025.percent}%", _met(total, t2025)],
         [f"Cần đào tạo thêm để đạt trên {t2025.percent}%", total.gap(t2025)],
         [f"Mục tiêu {t2030.year}: trên {t2030.percent}%", _met(total, t2030)],
         [f"Cần đào tạo thêm để đạt trên {t2030.percent}%", total.gap(t2030)],
     ]
+    table.note = external_choice(report)
     return table
 
 
@@ -85,21 +100,25 @@ def _by_unit(report: Report) -> Table:
     kind = KIND_NAMES[report.row_kind]
     table = Table(f"Theo {kind.lower()}", f"Theo {kind.lower()}", [
         kind, "Số dân trong độ tuổi lao động", "Năm số liệu", "Đã đăng ký", "Đã học xong", "Học xong trong kỳ",
-        "Tỷ lệ", f"Cần thêm để đạt trên {t2025.percent}%", f"Cần thêm để đạt trên {t2030.percent}%"])
+        "Tỷ lệ", f"Cần thêm để đạt trên {t2025.percent}%", f"Cần thêm để đạt trên {t2030.percent}%",
+        EXTERNAL_HEADING])
     for row in [*report.rows, None]:
         counts, name = (row.counts, row.name) if row else (report.total, "Tổng cộng")
         years = ", ".join(str(y) for y in sorted(counts.figure_years)) or None
         table.rows.append([name, counts.population, years, counts.registered, counts.trained,
-                           counts.trained_in_period, counts.rate, counts.gap(t2025), counts.gap(t2030)])
-    table.note = "Tỷ lệ và số cần thêm chỉ tính ở các thôn có số dân; thôn chưa có số dân để trống."
+                           counts.trained_in_period, counts.rate, counts.gap(t2025), counts.gap(t2030),
+                           counts.external])
+    table.note = ("Tỷ lệ và số cần thêm chỉ tính ở các thôn có số dân; thôn chưa có số dân để trống. "
+                  + external_choice(report))
     return table
 
 
 def _by_sex(report: Report) -> Table:
     table = Table("Theo giới tính", "Theo giới tính (trong độ tuổi lao động)",
-                  ["Giới tính", "Số dân", "Đã đăng ký", "Đã học xong", "Tỷ lệ"])
-    table.rows = [[SEX_NAMES[line.sex], line.population, line.registered, line.trained, line.rate]
+                  ["Giới tính", "Số dân", "Đã đăng ký", "Đã học xong", "Tỷ lệ", EXTERNAL_HEADING])
+    table.rows = [[SEX_NAMES[line.sex], line.population, line.registered, line.trained, line.rate, line.external]
                   for line in report.by_sex]
+    table.note = external_choice(report)
     if report.total.population_by_sex is None:
         table.note = "Số dân theo giới tính chưa có ở mọi thôn nên chưa tính tỷ lệ theo giới tính."
     return table
@@ -116,9 +135,11 @@ def _by_band(report: Report) -> Table:
 
 def _by_month(report: Report) -> Table:
     table = Table("Theo tháng", "Theo tháng", ["Tháng", "Học xong trong tháng",
-                                               "Đã học xong cuối tháng (thôn có số dân)", "Số dân", "Tỷ lệ"])
-    table.rows = [[f"{point.month:%m/%Y}", point.newly_trained, point.trained, point.population, point.rate]
-                  for point in report.trend]
+                                               "Đã học xong cuối tháng (thôn có số dân)", "Số dân", "Tỷ lệ",
+                                               f"{EXTERNAL_HEADING} cuối tháng (thôn có số dân)"])
+    table.rows = [[f"{point.month:%m/%Y}", point.newly_trained, point.trained, point.population, point.rate,
+                   point.external] for point in report.trend]
+    table.note = external_choice(report)
     return table
 
 
@@ -202,7 +223,8 @@ def to_csv(report: Report) -> str:
     table = report_tables(report)[1]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Kỳ báo cáo", period_text(report), "Đơn vị", inert(report.root.name)])
+    writer.writerow(["Kỳ báo cáo", period_text(report), "Đơn vị", inert(report.root.name),
+                     "Tính người có chứng nhận nơi khác vào tỷ lệ", "Có" if report.include_external else "Không"])
     writer.writerow(table.headings)
     for values in table.rows:
         writer.writerow([csv_value(value) for value in values])

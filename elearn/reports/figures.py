@@ -8,7 +8,7 @@ Python only adds up per-village rows (a few thousand at most for a province).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from elearn.models import (Course, CourseActivity, PopulationFigure, Question, QuestionStat, QuizVersion,
-                           SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
+from elearn.models import (Course, CourseActivity, ExternalTraining, PopulationFigure, Question, QuestionStat,
+                           QuizVersion, SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.training.ages import birth_date_window, years_before
 from elearn.training.rates import (AGE_BANDS, TARGETS, Target, band_offsets, meets, people_needed, rate)
 
@@ -49,25 +49,37 @@ class Counts:
     trained_in_period: int = 0  # ... who became trained since the period's first day
     trained_any_age: int = 0  # trained by the day, of labour age or not
     assisted: int = 0  # labour-age trained through an assisted completion
+    # Certificates from another recognised programme, of people not trained here (by the day):
+    external: int = 0  # labour-age, every village
+    external_counted: int = 0  # ... in villages with a population figure
+    external_in_period: int = 0  # ... certified since the period's first day
+    external_any_age: int = 0  # of labour age or not
+    include_external: bool = False  # the official's choice: do they count toward the rate?
+
+    @property
+    def counted(self) -> int:
+        """The rate's numerator: trained here, plus the certificates from elsewhere when chosen."""
+        return self.trained_counted + (self.external_counted if self.include_external else 0)
 
     @property
     def rate(self) -> Fraction | None:
-        return rate(self.trained_counted, self.population)
+        return rate(self.counted, self.population)
 
     def gap(self, target: Target) -> int | None:
-        return people_needed(self.trained_counted, self.population, target)
+        return people_needed(self.counted, self.population, target)
 
     def meets(self, target: Target) -> bool:
-        return meets(self.trained_counted, self.population, target)
+        return meets(self.counted, self.population, target)
 
     @property
     def figure_exceeded(self) -> bool:
         """More trained than the population figure: the figure is out of date or wrong."""
-        return self.population is not None and self.trained_counted > self.population
+        return self.population is not None and self.counted > self.population
 
     def add(self, other: Counts) -> None:
         for name in ("villages", "villages_without_figure", "registered", "trained", "trained_counted",
-                     "trained_in_period", "trained_any_age", "assisted"):
+                     "trained_in_period", "trained_any_age", "assisted", "external", "external_counted",
+                     "external_in_period", "external_any_age"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         if other.population is not None:
             self.population = (self.population or 0) + other.population
@@ -89,10 +101,12 @@ class SexLine:
     registered: int
     trained: int
     population: int | None
+    external: int = 0  # labour-age, certified elsewhere and not trained here
+    include_external: bool = False
 
     @property
     def rate(self) -> Fraction | None:
-        return rate(self.trained, self.population)
+        return rate(self.trained + (self.external if self.include_external else 0), self.population)
 
 
 @dataclass(frozen=True)
@@ -108,10 +122,12 @@ class MonthPoint:
     newly_trained: int  # people who became trained that month, any age, every village
     trained: int  # labour-age trained at the month's end (or the report's day), villages with a figure
     population: int | None
+    external: int = 0  # labour-age with a certificate from elsewhere only, same villages, same day
+    include_external: bool = False
 
     @property
     def rate(self) -> Fraction | None:
-        return rate(self.trained, self.population)
+        return rate(self.trained + (self.external if self.include_external else 0), self.population)
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,7 @@ class Report:
     survey: list[Indicator]
     survey_responses: int
     targets: tuple[Target, ...] = TARGETS
+    include_external: bool = False  # certificates from elsewhere count toward the rates
 
     @property
     def row_kind(self) -> str:
@@ -260,6 +277,54 @@ def _registered(session: Session, villages: list[int], day: date) -> list:
         .group_by(User.village_id, User.sex)).all()
 
 
+def _external_only(on: date):
+    """Certified elsewhere by `on`, and not counted as trained here on `on`: not trained here at all,
+    or trained here only later (an erased person's link is gone: their trained row counts them)."""
+    return and_(ExternalTraining.certified_on <= on,
+                or_(ExternalTraining.trained_here.is_(False), TrainedResident.trained_on > on))
+
+
+def _external_labour_age(on: date):
+    return and_(_external_only(on), ExternalTraining.labour_age_from <= on, ExternalTraining.labour_age_until >= on)
+
+
+def _external(session: Session, villages: list[int], day: date, since: date, month_ends: list[date]) -> list:
+    """Per village and sex: certificates from elsewhere only, any age and of labour age in the period,
+    then of labour age at each month's end (the last is the report's day). The table holds a few
+    rows per village, joined to the trained rows by the person's unique link."""
+    return session.execute(
+        select(ExternalTraining.village_id, ExternalTraining.sex, _count(_external_only(day)),
+               _count(and_(_external_labour_age(day), ExternalTraining.certified_on >= since)),
+               *(_count(_external_labour_age(end)) for end in month_ends))
+        .outerjoin(TrainedResident, TrainedResident.user_id == ExternalTraining.user_id)
+        .where(ExternalTraining.village_id.in_(villages), ExternalTraining.certified_on <= day)
+        .group_by(ExternalTraining.village_id, ExternalTraining.sex)).all()
+
+
+def _add_external(session: Session, found: _Collected, figures: dict, day: date, since: date) -> dict[date, int]:
+    """Adds the certificates from elsewhere to the villages' counts; returns, per month of the trend,
+    those of labour age at its end in the villages with a population figure."""
+    months = _months(day)
+    with_figure = {village for village, rows in figures.items() if figure_for(rows, day.year)}
+    by_month = dict.fromkeys(months, 0)
+    for village_id, sex, any_age, in_period, *at_month_end in _external(
+            session, list(found.villages), day, since, [_month_end(month, day) for month in months]):
+        counts = found.villages.get(village_id)
+        if counts is None:
+            continue
+        labour = at_month_end[-1] or 0
+        counts.external_any_age += any_age or 0
+        counts.external += labour
+        counts.external_in_period += in_period or 0
+        if counts.population is not None:
+            counts.external_counted += labour
+        found.external_by_sex[sex or "unknown"] += labour
+        if village_id in with_figure:
+            for month, count in zip(months, at_month_end):
+                by_month[month] += count or 0
+    return by_month
+
+
 # -- the report ------------------------------------------------------------------------------------
 
 @dataclass
@@ -270,6 +335,7 @@ class _Collected:
     trained_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
     registered_by_band: list[int] = field(default_factory=lambda: [0] * len(AGE_BANDS))
     newly_this_month: int = 0  # trained from the 1st of the report's month to its day, any age
+    external_by_sex: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def _collect(session: Session, root: Unit, row_of: dict[int, int], figures: dict, day: date,
@@ -299,28 +365,33 @@ def _collect(session: Session, root: Unit, row_of: dict[int, int], figures: dict
 
 
 def build_report(session: Session, root: Unit, day: date, since: date | None = None,
-                 activity_since: date | None = None) -> Report:
+                 activity_since: date | None = None, include_external: bool = False) -> Report:
     """The figures of `root`'s subtree on `day`. `since` starts the period whose newly trained are
-    counted (default: 1 January); `activity_since` limits the per-course figures to a period."""
+    counted (default: 1 January); `activity_since` limits the per-course figures to a period.
+    Certificates from elsewhere are always counted apart; `include_external` adds them to the rates."""
     since = since or date(day.year, 1, 1)
     row_of, row_units = _units(session, root)
     figures = _population(session, root)
     found = _collect(session, root, row_of, figures, day, since)
-    rows: dict[int, Counts] = {unit_id: Counts() for unit_id in row_units}
-    total = Counts()
+    external_by_month = _add_external(session, found, figures, day, since)
+    rows: dict[int, Counts] = {unit_id: Counts(include_external=include_external) for unit_id in row_units}
+    total = Counts(include_external=include_external)
     for village_id, counts in found.villages.items():
-        rows.setdefault(row_of[village_id], Counts()).add(counts)
+        rows.setdefault(row_of[village_id], Counts(include_external=include_external)).add(counts)
         total.add(counts)
     total.population_by_sex = _population_by_sex(row_of, figures, day)
+    trend = _trend(session, list(row_of), day, figures, (found.newly_this_month, total.trained_counted))
     return Report(
-        root=root, day=day, since=since, total=total,
+        root=root, day=day, since=since, total=total, include_external=include_external,
         rows=[Row(unit.id, unit.name, unit.kind, unit.is_demo, rows[unit.id])
               for unit in sorted(row_units.values(), key=lambda u: u.name)],
         by_sex=[SexLine(sex, found.registered_by_sex[sex], found.trained_by_sex[sex],
-                        total.population_by_sex[sex] if total.population_by_sex else None) for sex in SEXES],
+                        total.population_by_sex[sex] if total.population_by_sex else None,
+                        found.external_by_sex[sex], include_external) for sex in SEXES],
         bands=[BandLine(band, r, t) for band, r, t in zip(AGE_BANDS, found.registered_by_band,
                                                           found.trained_by_band)],
-        trend=_trend(session, list(row_of), day, figures, (found.newly_this_month, total.trained_counted)),
+        trend=[replace(point, external=external_by_month.get(point.month, 0), include_external=include_external)
+               for point in trend],
         courses=_courses(session, list(row_of), day, activity_since),
         **_survey(session, list(row_of), day),
     )

@@ -45,13 +45,30 @@ class DayText(StringField):
             raise ValidationError(_l("Ngày chưa đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026."))
 
 
+EXTERNAL_CHOICES = [SelectChoice("no", _l("Không tính: chỉ người học xong trên Học số")),
+                    SelectChoice("yes", _l("Tính cả người có chứng nhận nơi khác"))]
+
+
+def external_field():
+    """The official's choice: do certificates from another recognised programme count toward the
+    rate? Not by default; the page always says which choice is in effect."""
+    return ChoiceField(_l("Người có chứng nhận nơi khác (ví dụ Bình dân học vụ số)"), choices=EXTERNAL_CHOICES,
+                       default="no", message=_l("Hãy chọn có tính hay không tính."))
+
+
+def includes_external(form) -> bool:
+    return form.external.data == "yes" and not form.external.errors
+
+
 class AsOfForm(FlaskForm):
-    """The dashboard's day, from the address (a GET form: a link can be shared)."""
+    """The dashboard's day and the choice about certificates from elsewhere, from the address (a GET
+    form: a link can be shared)."""
 
     class Meta:
         csrf = False
 
     as_of = DayText(_l("Số liệu tính đến ngày"))
+    external = external_field()
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +77,15 @@ class AsOfForm(FlaskForm):
     def validate_as_of(self, field):
         if field.day and field.day > self.today:
             raise ValidationError(_l("Ngày này chưa đến. Hãy chọn hôm nay hoặc một ngày đã qua."))
+
+    def check(self) -> bool:
+        """Checks what the address gives: an empty day is today, no choice is the default."""
+        valid = True
+        if (self.as_of.data or "").strip():
+            valid &= self.as_of.validate(self, extra_validators=[AsOfForm.validate_as_of])
+        if self.external.raw_data:
+            valid &= self.external.validate(self)
+        return valid
 
 
 PERIOD_KINDS = [SelectChoice("h1", _l("Sơ kết 6 tháng đầu năm (01/01 – 30/06)")),
@@ -78,6 +104,7 @@ class PeriodForm(FlaskForm):
     year = ChoiceField(_l("Năm"), coerce=int, message=_l("Hãy chọn năm."))
     start = DayText(_l("Từ ngày"))
     end = DayText(_l("Đến hết ngày"))
+    external = external_field()
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +128,7 @@ class PeriodForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         if self.kind.data != "custom":
             self.start.data = self.end.data = None
-            valid = self.kind.validate(self) & self.year.validate(self)
+            valid = self.kind.validate(self) & self.year.validate(self) & self.external.validate(self)
             if valid and date(self.year.data, 1, 1) > self.today:
                 self.year.errors.append(_l("Năm này chưa bắt đầu."))
                 return False
@@ -120,6 +147,7 @@ class ExportForm(FlaskForm):
 
     start = HiddenField()
     end = HiddenField()
+    external = HiddenField()  # "yes": certificates from elsewhere count toward the rates
 
 
 class PopulationUploadForm(FlaskForm):

@@ -17,7 +17,7 @@ from elearn.models.types import utcnow
 from elearn.reports import exports, population, tokens
 from elearn.reports.figures import build_report
 from elearn.reports.forms import (AsOfForm, ExportForm, PeriodForm, PopulationUploadForm, TokenForm, entries_from,
-                                  parse_day, population_form, show_problems, year_from)
+                                  includes_external, parse_day, population_form, show_problems, year_from)
 from elearn.reports.messages import saved_message, with_row
 from elearn.reports.sorting import Sort, sorted_rows
 
@@ -64,15 +64,14 @@ def dashboard(unit_id):
     unit = unit_or_404(unit_id)
     today = local_today()
     form = AsOfForm(request.args, today=today)
-    if "as_of" in request.args and not form.validate():
-        day, status = today, 400  # the message is shown next to the field; today's figures below
-    else:
-        day, status = form.as_of.day or today, 200
+    valid = form.check()  # a message next to a wrong field; the figures below use the default
+    day = today if form.as_of.errors else form.as_of.day or today
+    if not form.as_of.errors:
         form.as_of.process_data(day)
-    report = build_report(db_session(), unit, day)
+    report = build_report(db_session(), unit, day, include_external=includes_external(form))
     sort = Sort.from_args(request.args)
     return render_template("reports/dashboard.html", unit=unit, report=report, form=form, today=today,
-                           rows=sorted_rows(report.rows, sort), sort=sort), status
+                           rows=sorted_rows(report.rows, sort), sort=sort), 200 if valid else 400
 
 
 @bp.get("/<id:unit_id>/period")
@@ -83,8 +82,9 @@ def period(unit_id):
     if not form.validate():
         return render_template("reports/period.html", unit=unit, form=form, report=None), 400
     start, end = form.period()
-    report = build_report(db_session(), unit, end, since=start, activity_since=start)
-    export = ExportForm(start=start.isoformat(), end=end.isoformat())
+    include = includes_external(form)
+    report = build_report(db_session(), unit, end, since=start, activity_since=start, include_external=include)
+    export = ExportForm(start=start.isoformat(), end=end.isoformat(), external="yes" if include else "no")
     return render_template("reports/period.html", unit=unit, form=form, report=report, export=export,
                            tables=exports.report_tables(report), nominal_end=form.nominal_end())
 
@@ -97,9 +97,10 @@ def export(unit_id, kind):
     start, end = parse_day(form.start.data), parse_day(form.end.data)
     if not form.validate_on_submit() or not start or not end or not start <= end <= local_today():
         abort(400)
-    report = build_report(db_session(), unit, end, since=start, activity_since=start)
+    include = form.external.data == "yes"
+    report = build_report(db_session(), unit, end, since=start, activity_since=start, include_external=include)
     audit(db_session(), "report_exported", actor_id=current_user.id, unit_id=unit.id, format=kind,
-          start=start.isoformat(), end=end.isoformat())
+          start=start.isoformat(), end=end.isoformat(), **({"external_included": True} if include else {}))
     body, mimetype = exports.render(report, kind)
     name = f"bao-cao-{unit.id}-{start:%Y%m%d}-{end:%Y%m%d}.{kind}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}",
