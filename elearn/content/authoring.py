@@ -58,7 +58,7 @@ class Workspace:
         return lesson_names(self.files)
 
     def problems_of(self, name: str) -> list[Problem]:
-        return [p for p in self.problems if p.name == name]
+        return sorted((p for p in self.problems if p.name == name), key=lambda p: p.line)
 
     def lesson_title(self, name: str) -> str:
         lesson = next((item for item in self.parsed.lessons if item.name == name), None) if self.parsed else None
@@ -313,7 +313,7 @@ def preview(session: Session, course: Course, files: dict[str, str], name: str, 
     from elearn.content.render import media_resolver
 
     resolve = media_resolver(course.slug, sizes)
-    result = Preview(name=name, parsed=parsed, problems=[p for p in problems if p.name == name])
+    result = Preview(name=name, parsed=parsed, problems=sorted((p for p in problems if p.name == name), key=lambda p: p.line))
     if name == "course.md":
         result.title = parsed.title
         result.html = render_markdown(parsed.intro_md, resolve, shift_headings=publishing.shift_for(parsed.intro_md))
@@ -370,6 +370,7 @@ def import_archive(session: Session, stream: BinaryIO, filename: str, actor_id: 
                         track=parsed.track if parsed.track in TRACKS else TRACKS[0], position=parsed.order)
         session.add(course)
     # A course replaced from a .zip is no longer the bundled one: the sync leaves it alone.
+    origin_changed = course.origin != "zip"
     course.origin = "zip"
     renamed = {}
     for name, data in source.media.items():
@@ -378,7 +379,7 @@ def import_archive(session: Session, stream: BinaryIO, filename: str, actor_id: 
             renamed[name] = stored
     files = rename_media(source.files, renamed)
     newest = publishing.latest(session, course)
-    changed = newest is None or newest.files != files
+    changed = newest is None or newest.files != files or origin_changed
     revision = newest
     if changed:
         revision = publishing.add_revision(session, course, files, "import", actor_id, summary=filename[:300])
