@@ -162,3 +162,10 @@ class ExternalForm(FlaskForm):
         problem = certificate_number_problem(field.data or "")
         if problem:
             raise ValidationError(messages[problem])
+
+
+class FollowUpExportForm(FlaskForm):
+    """Download the follow-up list: POST with CSRF (it holds phone numbers, and is audited)."""
+
+    village = HiddenField()
+    order = HiddenField()

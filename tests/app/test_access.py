@@ -118,6 +118,7 @@ ACCESS = {
     "author.delete_session": (TRAINER_HERE, {"session_id": "session_id"}),
     "author.external_training": (TRAINER_HERE, {"user_id": "resident_id"}),
     "author.follow_up": (TRAINER, {}),
+    "author.follow_up_export": (TRAINER, {}),
     "api.api_units": (TOKEN, {}),
     "api.api_completion": (TOKEN, {"unit_id": "commune_id"}),
     "api.api_report": (TOKEN, {"unit_id": "commune_id"}),
