@@ -143,3 +143,9 @@ def test_a_fixed_number_of_statements_for_more_residents(app, db, trainer, field
         db.add(LessonView(user_id=person.id, lesson_id=alpha.lessons[number % 2].id))
     db.commit()
     assert statements_of(app, trainer, path) == before
+
+
+def test_each_row_offers_to_record_a_certificate_from_elsewhere(trainer, field):
+    page = trainer.get("/trainer/follow-up").get_data(as_text=True)
+    assert f'href="/trainer/residents/{field.lan.id}/external">Ghi chứng nhận nơi khác' in page
+    assert f'href="/trainer/residents/{field.tuan.id}/external">Sửa chứng nhận nơi khác' in page
