@@ -154,7 +154,7 @@ def unsafe_svg_reason(data: bytes) -> str | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return "svg_not_utf8"
-    declaration = re.match(r"\s*<\?xml([^?]*)\?>", text)
+    declaration = re.match(r"\s*<\?xml\s([^?]*)\?>", text)
     if declaration:
         encoding = re.search(r"encoding\s*=\s*[\"']([^\"']+)", declaration.group(1))
         if encoding and encoding.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
