@@ -2,8 +2,15 @@
 QuizVersion rows. The folder sync, a .zip import and the web editor all publish through here.
 
 Lessons are matched by their slug, so renumbering keeps who opened them. A quiz whose questions
-changed becomes a new QuizVersion; earlier attempts keep the version they answered. Images come
-from the course_media table (see `store_media`). No Flask here: callers pass a session and ids.
+changed becomes a new QuizVersion; earlier attempts keep the version they answered. No Flask
+here: callers pass a session and ids.
+
+Images are kept in the database (table course_media), not on disk: every app server of a
+province behind its load balancer sees them without a shared file system, every backup
+(`elearn backup`, pg_dump) holds them with the lessons that show them, and they are small
+(uploads are resized to at most 1,000 px and refused over 2 MB; drawings are SVGs of a few KB),
+so serving them from a database row with an ETag costs little. A name is never reused for other
+bytes, so every revision keeps showing the images it showed.
 """
 from __future__ import annotations
 

@@ -69,3 +69,21 @@ def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client,
                                   "--name", "X", "--password", "to cong nghe so thon"])
     assert no_unit.exit_code == 1 and "needs --unit" in no_unit.output
     assert db.scalar(select(func.count(RoleAssignment.id))) == 1
+
+
+def test_courses_export_writes_the_newest_or_the_published_revision(runner, db, courses, tmp_path):
+    import zipfile
+
+    from elearn.content.authoring import save_file
+
+    course = db.scalar(select(Course).where(Course.slug == "beta"))
+    save_file(db, course, "01-mat-khau.md", "# Mật khẩu\n\nBản nháp mới.\n", 1, None)
+    db.commit()
+    newest = runner.invoke(args=["courses", "export", "beta", "-o", str(tmp_path / "new.zip")])
+    published = runner.invoke(args=["courses", "export", "beta", "--published", "-o", str(tmp_path / "pub.zip")])
+    assert "revision 2" in newest.output and "revision 1" in published.output
+    with zipfile.ZipFile(tmp_path / "new.zip") as new, zipfile.ZipFile(tmp_path / "pub.zip") as old:
+        assert b"B\xe1\xba\xa3n nh\xc3\xa1p" in new.read("beta/01-mat-khau.md")
+        assert b"B\xe1\xba\xa3n nh\xc3\xa1p" not in old.read("beta/01-mat-khau.md")
+    missing = runner.invoke(args=["courses", "export", "khong-co"])
+    assert missing.exit_code == 1 and "No course 'khong-co'" in missing.output
