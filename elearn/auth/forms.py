@@ -26,6 +26,11 @@ class ProfileFields(FlaskForm):
     village_id = ChoiceField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=int,
                              message=_l("Vui lòng chọn thôn nơi bạn ở."))
 
+    def validate_full_name(self, field):
+        # A NUL byte or another control character: PostgreSQL would refuse to store it (a 500).
+        if field.data and not field.data.isprintable():
+            raise ValidationError(_l("Họ tên có ký tự không hợp lệ. Hãy gõ lại họ tên."))
+
     def __init__(self, *args, villages=(), today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today

@@ -42,6 +42,8 @@ class InPersonRegistrationForm(FlaskForm):
             raise ValidationError(_l("Vui lòng nhập họ và tên."))
         if len(field.data) > 120:
             raise ValidationError(_l("Họ tên dài quá 120 ký tự."))
+        if not field.data.isprintable():
+            raise ValidationError(_l("Họ tên có ký tự không hợp lệ. Hãy gõ lại họ tên."))
 
     def validate_birth_date(self, field):
         if field.day is None:
@@ -86,6 +88,11 @@ class AssistedQuizForm(QuizForm):
     """The resident's quiz form, plus the trainer's word that they went through the lessons together."""
 
     lessons_covered = BooleanField(_l("Tôi đã cùng người dân xem qua các bài học của khóa này trước khi làm bài."))
+
+    def key(self) -> str | None:
+        """The form's key as generated (URL-safe ASCII); anything else is no key at all."""
+        value = super().key()
+        return value if value and value.isascii() and value.isprintable() else None
 
     def covered(self) -> bool:
         return bool(self.lessons_covered.data)

@@ -134,7 +134,7 @@ def test_the_residents_own_key_cannot_be_replayed_as_an_assisted_attempt(app, db
 
 
 @pytest.mark.parametrize("tamper", ["no answers", "letters", "other question's choice", "no key", "huge version",
-                                    "nul byte", "unanswered"])
+                                    "nul byte", "nul byte in key", "unanswered"])
 def test_a_forged_or_incomplete_post_records_nothing(app, db, trainers, resident, tamper):
     trainer = signed_in(app, trainers[0].phone)
     path = quiz_path(resident, db, "alpha")
@@ -152,6 +152,8 @@ def test_a_forged_or_incomplete_post_records_nothing(app, db, trainers, resident
         data["quiz_version_id"] = "9" * 40
     elif tamper == "nul byte":
         data[names[0]] = ["1\x00"]
+    elif tamper == "nul byte in key":
+        data["idempotency_key"] = "k" * 20 + "\x00"
     elif tamper == "unanswered":
         del data[names[1]]
     before = counts(db)
