@@ -1,6 +1,8 @@
 """The admin's pages: administrative units and staff accounts."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_babel import gettext as _
@@ -230,7 +232,10 @@ def staff_member(user_id):
     saved = browser_session.pop(ONE_TIME_PASSWORD, None)  # shown once, whichever page comes next
     password = saved["password"] if saved and saved.get("user_id") == user.id else None
     code = browser_session.pop(ONE_TIME_CODE, None)
-    code = code if code and code.get("user_id") == user.id else None
+    if code and code.get("user_id") == user.id:
+        code = dict(code, expires=datetime.fromisoformat(code["expires"]))
+    else:
+        code = None
     return _person_page(user, password=password, code=code)
 
 

@@ -245,7 +245,7 @@ def test_an_admin_gives_a_staff_member_a_code_shown_once(app, db, trainers):
     assert response.status_code == 302
     page = admin.get(f"/admin/staff/{staff.id}").get_data(as_text=True)
     code = re.search(r'<strong class="code">(\d{4} \d{4})</strong>', page).group(1)
-    assert "Tôi có mã: đặt mật khẩu" in page
+    assert "Tôi có mã: đặt mật khẩu" in page and "Dùng được đến" in page
     assert code not in admin.get(f"/admin/staff/{staff.id}").get_data(as_text=True)
     assert use(app.test_client(), code, phone="0933 000 003").status_code == 302
     assert signed_in(app, staff.phone, NEW_PASSWORD)
