@@ -89,11 +89,6 @@ class AssistedQuizForm(QuizForm):
 
     lessons_covered = BooleanField(_l("Tôi đã cùng người dân xem qua các bài học của khóa này trước khi làm bài."))
 
-    def key(self) -> str | None:
-        """The form's key as generated (URL-safe ASCII); anything else is no key at all."""
-        value = super().key()
-        return value if value and value.isascii() and value.isprintable() else None
-
     def covered(self) -> bool:
         return bool(self.lessons_covered.data)
 

@@ -44,7 +44,8 @@ class QuizForm(FlaskForm):
 
     def key(self) -> str | None:
         value = (self.idempotency_key.data or "").strip()
-        return value if 16 <= len(value) <= 64 else None
+        # The form sends URL-safe ASCII; anything else (a NUL byte fails on PostgreSQL) is no key.
+        return value if 16 <= len(value) <= 64 and value.isascii() and value.isprintable() else None
 
 
 ANSWERS = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không")),
