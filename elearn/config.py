@@ -70,6 +70,8 @@ DEFAULTS = {
     "LANGUAGES": ("vi", "en"),
     "PRIVACY_NOTICE_VERSION": "2026-11",
     "LOGIN_LIMITS": "10 per 15 minutes",
+    # Tries of a one-time code from one address (the phone's own limit is LOGIN_LIMITS).
+    "CODE_IP_LIMITS": "30 per hour",
     "RATELIMIT_HEADERS_ENABLED": False,
     # Phones on weak mobile data: gzip is understood everywhere and cheap for the server.
     "COMPRESS_ALGORITHM": ["gzip"],

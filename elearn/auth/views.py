@@ -150,7 +150,7 @@ def _code_page(form: CodeForm):
 @bp.route("/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], key_func=_phone_key, methods=["POST"],
                deduct_when=_failed, scope="code-phone")
-@limiter.limit(lambda: current_app.config.get("CODE_IP_LIMITS", "30 per hour"), methods=["POST"],
+@limiter.limit(lambda: current_app.config["CODE_IP_LIMITS"], methods=["POST"],
                deduct_when=_failed, scope="code-ip")
 def use_code():
     """A new password with the one-time code from a trainer: the first one, or after forgetting it."""
