@@ -65,15 +65,22 @@ def app(database_url, tmp_path):
 def _empty_tables(app) -> None:
     engine = app.extensions["elearn_engine"]
     tables = Base.metadata.sorted_tables
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
             names = ", ".join(table.name for table in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return
-        connection.execute(text("PRAGMA foreign_keys=OFF"))
+        return
+    # SQLite ignores this pragma inside a transaction: switch it off before and on again after,
+    # or the pooled connection would run the next test without foreign keys.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
         for table in reversed(tables):
             connection.execute(table.delete())
-        connection.execute(text("PRAGMA foreign_keys=ON"))
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        connection.commit()
 
 
 @pytest.fixture
