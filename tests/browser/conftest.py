@@ -66,10 +66,29 @@ class Phone:
     requests: list[str]  # every URL the page asked for, in order
 
 
+def _read_whole_body(app):
+    """Read each response to its end and close it before sending it.
+
+    Chromium drops a request it no longer needs (an icon while the page moves on); Werkzeug's
+    development server then leaves a streamed static file unclosed, and pytest turns the
+    ResourceWarning into a failure of whichever test is running. Gunicorn closes it; this server
+    needs the help."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 class LiveServer:
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _read_whole_body(app), threaded=True)
         self.host = f"127.0.0.1:{self.server.server_port}"
         self.url = f"http://{self.host}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="elearn-live-server", daemon=True)
