@@ -13,6 +13,19 @@ from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, a
 SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]  # elearn.models.SEXES
 
 
+def check_birth_date(day, today, too_young_message) -> None:
+    """A birth date a person can have and old enough for an account (one rule for every form)."""
+    if day is None:
+        return
+    if day > today:
+        raise ValidationError(_l("Ngày sinh không thể sau ngày hôm nay."))
+    age = age_on(day, today)
+    if age < MIN_REGISTRATION_AGE:
+        raise ValidationError(too_young_message)
+    if age > 120:
+        raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
+
+
 class ProfileFields(FlaskForm):
     full_name = StringField(
         _l("Họ và tên"),
@@ -39,15 +52,8 @@ class ProfileFields(FlaskForm):
         self.village_id.validate_choice = True
 
     def validate_birth_date(self, field):
-        if field.day is None:
-            return
-        if field.day > self.today:
-            raise ValidationError(_l("Ngày sinh không thể sau ngày hôm nay."))
-        age = age_on(field.day, self.today)
-        if age < MIN_REGISTRATION_AGE:
-            raise ValidationError(_l("Bạn cần đủ 15 tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp."))
-        if age > 120:
-            raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
+        check_birth_date(field.day, self.today,
+                         _l("Bạn cần đủ 15 tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp."))
 
 
 class RegistrationForm(ProfileFields):

@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, StringField
 from wtforms.validators import Length, ValidationError
 
-from elearn.auth.forms import SEX_CHOICES
+from elearn.auth.forms import SEX_CHOICES, check_birth_date
 from elearn.forms import ChoiceField, DayField, PhoneField, RadioChoiceField, clean_text
 from elearn.learn.forms import QuizForm
-from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
+from elearn.training.ages import GUARDIAN_CONSENT_BELOW, age_on
 
 MAX_QUERY_LENGTH = 60
 MAX_PAGE = 100_000
@@ -46,15 +46,7 @@ class InPersonRegistrationForm(FlaskForm):
             raise ValidationError(_l("Họ tên có ký tự không hợp lệ. Hãy gõ lại họ tên."))
 
     def validate_birth_date(self, field):
-        if field.day is None:
-            return
-        if field.day > self.today:
-            raise ValidationError(_l("Ngày sinh không thể sau ngày hôm nay."))
-        age = age_on(field.day, self.today)
-        if age < MIN_REGISTRATION_AGE:
-            raise ValidationError(_l("Người dân cần đủ 15 tuổi để có tài khoản."))
-        if age > 120:
-            raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
+        check_birth_date(field.day, self.today, _l("Người dân cần đủ 15 tuổi để có tài khoản."))
 
     def validate_consent(self, field):
         if not field.data:
