@@ -133,3 +133,26 @@ def test_0002_keeps_staff_roles_and_gives_every_unit_its_path(empty_database):
     assert paths == {1: "/1/", 2: "/1/2/", 3: "/1/2/3/"}
     assert {k: bool(v) for k, v in demo.items()} == {1: False, 2: True, 3: True}
     assert [tuple(r) for r in roles] == [(1, "admin", None), (2, "official", 2)]
+
+
+def test_0007_signs_every_staff_member_out_and_leaves_residents_signed_in(empty_database):
+    url = empty_database
+    upgrade(url, "0006")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (id, full_name, phone, password_hash, session_token, is_demo, created_at) VALUES "
+            "(1, 'A', '+84900000001', 'x', 'staff-token', false, '2026-01-01'), "
+            "(2, 'B', '+84900000002', 'x', 'resident-token', false, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO role_assignments (id, user_id, role, unit_id, created_at) "
+            "VALUES (1, 1, 'admin', NULL, '2026-01-01')"))
+    engine.dispose()
+    upgrade(url, "0007")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tokens = dict(connection.execute(text("SELECT id, session_token FROM users")).all())
+    engine.dispose()
+    assert tokens[2] == "resident-token"
+    assert tokens[1] != "staff-token" and len(tokens[1]) >= 40
+    downgrade(url, "0006")

@@ -2,7 +2,7 @@
 from elearn.models.content import (COURSE_ORIGINS, COURSE_STATUSES, Choice, Course, CourseMedia, CourseRevision, Lesson,
                                    Question, QuizVersion)
 from elearn.models.people import (ADMIN, CODE_PURPOSES, PARENT_KIND, SEXES, STAFF_ROLES, UNIT_KINDS, ConsentRecord,
-                                  OneTimeCode, RoleAssignment, Unit, User)
+                                  OneTimeCode, RecoveryCode, RoleAssignment, SecondFactor, Unit, User)
 from elearn.models.progress import (
     AttemptAnswer,
     Certificate,
@@ -21,5 +21,5 @@ __all__ = [
     "CourseMedia", "CourseRevision", "ExternalTraining", "OneTimeCode", "TrainingAttendance", "TrainingSession",
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
     "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
-    "RequiredSet", "RoleAssignment", "SurveyResponse", "TrainedMonth", "TrainedResident", "Unit", "User",
+    "RecoveryCode", "RequiredSet", "RoleAssignment", "SecondFactor", "SurveyResponse", "TrainedMonth", "TrainedResident", "Unit", "User",
 ]

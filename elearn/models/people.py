@@ -96,6 +96,8 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleAssignment.user_id",
         order_by="RoleAssignment.id",
     )
+    second_factor: Mapped[SecondFactor | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False)
 
     # Flask-Login protocol, written out rather than inherited to keep the model plain.
     is_authenticated = True
@@ -179,3 +181,32 @@ class OneTimeCode(Base):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+class SecondFactor(Base):
+    """A staff member's authenticator app (TOTP, RFC 6238): the shared secret, when the person
+    confirmed it with a first code (None: enrollment begun, not finished) and the time step of the
+    last code accepted, so a code works once."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_counter: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="second_factor")
+
+
+class RecoveryCode(Base):
+    """One of a staff member's recovery codes, for a lost phone: stored as a password hash, each
+    works once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
