@@ -80,4 +80,6 @@ DEFAULTS = {
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "image/svg+xml", "text/csv",
                            "application/javascript"],
     "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
+    # Staff sessions end after this long without a request (residents stay signed in).
+    "STAFF_IDLE_MINUTES": 60,
 }

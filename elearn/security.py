@@ -1,8 +1,11 @@
 """Who is signed in, response headers, safe redirects. Who may see what is in elearn.access."""
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_login import current_user
+import time
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -20,7 +23,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page says it itself, in the user's language
     login_manager.session_protection = "basic"  # "strong" signs phones out when their IP changes
+    app.before_request(_end_idle_staff_session)
     app.after_request(_security_headers)
+    user_logged_in.connect(_staff_session_starts, app)
 
 
 @login_manager.user_loader
@@ -30,6 +35,40 @@ def load_user(session_token: str) -> User | None:
     return db_session().scalar(
         select(User).where(User.session_token == session_token).options(
             joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit)))
+
+
+STAFF_SEEN_AT = "staff_seen_at"
+
+
+def _is_staff(user) -> bool:
+    return bool(user.assignments)
+
+
+def _staff_session_starts(app, user, **extra) -> None:
+    if _is_staff(user):
+        session[STAFF_SEEN_AT] = int(time.time())
+
+
+def _end_idle_staff_session():
+    """Trainers, officials and admins reach many residents' data, often from a shared office or
+    phone: their session ends after STAFF_IDLE_MINUTES without a request (ASVS 7.3.1). Only
+    signing in starts a staff session, so a remember-me cookie (no "seen at") cannot bring one
+    back past the password and the second factor."""
+    if request.endpoint in (None, "static") or not current_user.is_authenticated or not _is_staff(current_user):
+        return None
+    from flask import current_app
+
+    now = int(time.time())
+    seen_at = session.get(STAFF_SEEN_AT)
+    if isinstance(seen_at, int) and now - seen_at <= current_app.config["STAFF_IDLE_MINUTES"] * 60:
+        if now - seen_at >= 60:  # one cookie write a minute at most
+            session[STAFF_SEEN_AT] = now
+        return None
+    logout_user()
+    session.pop(STAFF_SEEN_AT, None)
+    flash(_("Bạn đã không thao tác trong một thời gian nên đã được đăng xuất để giữ an toàn dữ liệu. "
+            "Hãy đăng nhập lại."), "error")
+    return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
 
 
 def _security_headers(response):
