@@ -249,7 +249,7 @@ def change_password():
     return render_template("auth/change_password.html", form=form), 400 if request.method == "POST" else 200
 
 
-@bp.get("/me/data.json")
+@bp.post("/me/data.json")  # a POST with CSRF: the export is audited, and no GET may write
 @login_required
 def export_data():
     data = services.export_data(db_session(), current_user)

@@ -238,6 +238,17 @@ def date_trained(session: Session, user: User, required_set: RequiredSet) -> dat
     return completion.trained_on(required_set.course_ids, completions)
 
 
+def trained_without_certificate(session: Session, user: User) -> bool:
+    """Every course required today is completed, yet no certificate (the required courses changed
+    after the last completion). Reads only: issuing is issue_certificate_if_trained, on a POST."""
+    if certificate_of(session, user) is not None:
+        return False
+    completions = dict(session.execute(
+        select(CourseCompletion.course_id, CourseCompletion.completed_on).where(CourseCompletion.user_id == user.id)
+    ).all())
+    return completion.trained_on([course.id for course in trained.required_courses(session)], completions) is not None
+
+
 def issue_certificate_if_trained(session: Session, user: User) -> Certificate | None:
     """Once every course of today's required set is completed: the certificate, and the row the
     officials' reports count. Both are issued once; a later change of the set changes neither."""

@@ -69,13 +69,29 @@ def course(slug):
 def lesson(slug, lesson_slug):
     course = course_or_404(slug)
     lesson = services.active_lesson(course, lesson_slug) or abort(404)
-    services.record_lesson_view(db_session(), current_user, lesson, local_today())
+    # Opening the page records nothing: a GET changes no data (an <img> pointing here in some
+    # lesson would otherwise mark it read). The "next" button below is a POST to read_lesson.
     lessons = course.active_lessons
     index = lessons.index(lesson)
     previous_lesson = lessons[index - 1] if index > 0 else None
     next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
     return render_template("learn/lesson.html", course=course, lesson=lesson, number=index + 1,
                            count=len(lessons), previous_lesson=previous_lesson, next_lesson=next_lesson)
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/read")
+@consent_required
+def read_lesson(slug, lesson_slug):
+    """The lesson page's "next" button: the lesson is recorded as read, then on to the next one
+    (or the quiz after the last). CSRF is checked for every POST by CSRFProtect."""
+    course = course_or_404(slug)
+    lesson = services.active_lesson(course, lesson_slug) or abort(404)
+    services.record_lesson_view(db_session(), current_user, lesson, local_today())
+    lessons = course.active_lessons
+    index = lessons.index(lesson)
+    if index + 1 < len(lessons):
+        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lessons[index + 1].slug), code=303)
+    return redirect(url_for("learn.quiz", slug=slug), code=303)
 
 
 @bp.get("/courses/<slug>/media/<path:name>")
@@ -173,17 +189,22 @@ def progress():
     progress = services.progress_by_course(session, current_user.id, listed)
     required = [c for c in listed if c.required]
     required_done = sum(1 for course in required if progress[course.id].completed_on)
+    certificate = services.certificate_of(session, current_user)
     return render_template("learn/progress.html", courses=listed, progress=progress, required=required,
-                           required_done=required_done,
-                           certificate=services.certificate_of(session, current_user))
+                           required_done=required_done, certificate=certificate,
+                           claimable=certificate is None and services.trained_without_certificate(session, current_user))
 
 
-@bp.get("/certificate")
+@bp.route("/certificate", methods=["GET", "POST"])
 @consent_required
 def certificate():
+    """Shown on GET; issued on POST only (the progress page's button, for someone whose required
+    courses changed after they finished them: completions issue it themselves). CSRF by CSRFProtect."""
     session = db_session()
-    certificate = services.certificate_of(session, current_user) or services.issue_certificate_if_trained(
-        session, current_user)
+    if request.method == "POST":
+        services.issue_certificate_if_trained(session, current_user)
+        return redirect(url_for("learn.certificate"), code=303)
+    certificate = services.certificate_of(session, current_user)
     if certificate is None:
         return redirect(url_for("learn.progress"))
     verify_url = public_url(url_for("learn.verify", code=certificate.code))

@@ -47,6 +47,7 @@ ACCESS = {
     "learn.courses": (SIGNED_IN, {}),
     "learn.course": (SIGNED_IN, {"slug": "alpha"}),
     "learn.lesson": (SIGNED_IN, {"slug": "alpha", "lesson_slug": "mo-dau"}),
+    "learn.read_lesson": (SIGNED_IN, {"slug": "alpha", "lesson_slug": "mo-dau"}),
     "learn.quiz": (SIGNED_IN, {"slug": "alpha"}),
     "learn.submit_quiz": (SIGNED_IN, {"slug": "alpha"}),
     "learn.progress": (SIGNED_IN, {}),

@@ -2,11 +2,11 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from elearn.models import Certificate, Choice, Course, CourseCompletion, LessonView, Question, QuizAttempt
 from tests.conftest import csrf_token
-from tests.helpers import answers, quiz_form, read_all_lessons, submit
+from tests.helpers import answers, quiz_form, read_all_lessons, read_lesson, submit
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def resident(auth, courses):
 
 
 def test_the_course_list_shows_each_courses_progress(client, db, resident):
-    client.get("/courses/alpha/lessons/mo-dau")
+    read_lesson(client, "alpha", "mo-dau")
     page = client.get("/courses").get_data(as_text=True)
     assert "Đã đọc 1/2 bài" in page and "Đang học" in page
     assert "Đã đọc 0/1 bài" in page and "Chưa bắt đầu" in page
@@ -28,15 +28,37 @@ def test_a_lesson_page_shows_the_sanitised_lesson_and_the_way_on(client, residen
     assert 'src="/courses/alpha/media/phone.svg"' in page and 'loading="lazy"' in page
     assert 'width="120" height="200"' in page or ('width="120"' in page and 'height="200"' in page)
     assert "Bài 1 trên 2" in page
-    assert 'href="/courses/alpha/lessons/tiep-theo"' in page
+    assert 'action="/courses/alpha/lessons/mo-dau/read"' in page and "sang bài tiếp theo" in page
     last = client.get("/courses/alpha/lessons/tiep-theo").get_data(as_text=True)
-    assert 'href="/courses/alpha/quiz"' in last and 'href="/courses/alpha/lessons/mo-dau"' in last
+    assert 'action="/courses/alpha/lessons/tiep-theo/read"' in last and "làm bài kiểm tra" in last
+    assert 'href="/courses/alpha/lessons/mo-dau"' in last
 
 
-def test_opening_a_lesson_twice_records_one_view(client, db, resident):
-    client.get("/courses/alpha/lessons/mo-dau")
-    client.get("/courses/alpha/lessons/mo-dau")
-    assert db.scalar(select(func.count(LessonView.id))) == 1
+def test_the_next_button_records_the_lesson_and_goes_on(client, db, resident):
+    """A plain form (works with JavaScript off): POST, then a redirect to the next step (PRG)."""
+    response = read_lesson(client, "alpha", "mo-dau")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/courses/alpha/lessons/tiep-theo")
+    response = read_lesson(client, "alpha", "tiep-theo")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/courses/alpha/quiz")
+    assert db.scalar(select(func.count(LessonView.id))) == 2
+    read_lesson(client, "alpha", "mo-dau")  # read twice, recorded once
+    assert db.scalar(select(func.count(LessonView.id))) == 2
+    assert "Đã đọc 2/2 bài" in client.get("/courses").get_data(as_text=True)
+
+
+def test_opening_a_lesson_records_nothing(client, db, resident):
+    """An <img src="/courses/alpha/lessons/mo-dau"> in any lesson must not mark it read."""
+    assert client.get("/courses/alpha/lessons/mo-dau").status_code == 200
+    assert db.scalar(select(func.count(LessonView.id))) == 0
+    assert "Đã đọc 0/2 bài" in client.get("/courses").get_data(as_text=True)
+
+
+def test_recording_a_lesson_needs_the_csrf_token(client, db, resident):
+    response = client.post("/courses/alpha/lessons/mo-dau/read")
+    assert response.status_code == 400
+    assert db.scalar(select(func.count(LessonView.id))) == 0
+    assert client.post("/courses/alpha/lessons/nope/read",
+                       data={"csrf_token": csrf_token(client, "/courses/alpha/lessons/mo-dau")}).status_code == 404
 
 
 def test_unknown_courses_and_lessons_are_404(client, resident):
@@ -233,3 +255,20 @@ def test_the_course_list_points_to_the_next_required_course(client, db, resident
     submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
     page = client.get("/courses").get_data(as_text=True)
     assert 'href="/courses/beta">Học tiếp: Khóa Beta' in page
+
+
+def test_the_certificate_page_issues_nothing_on_get_only_its_button_does(client, db, resident):
+    """Someone who finished every course required today without a certificate (the required
+    courses changed after their last completion) gets it from a POST button, never from a GET."""
+    read_all_lessons(client, db, "alpha")
+    submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha")})
+    db.execute(update(Course).where(Course.slug == "beta").values(required=False))
+    db.commit()
+    assert client.get("/certificate").status_code == 302
+    assert db.scalar(select(func.count(Certificate.id))) == 0
+    page = client.get("/progress").get_data(as_text=True)
+    assert 'action="/certificate"' in page and "Nhận chứng nhận" in page
+    response = client.post("/certificate", data={"csrf_token": csrf_token(client, "/progress")})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/certificate")
+    assert db.scalar(select(func.count(Certificate.id))) == 1
+    assert "Nhận chứng nhận" not in client.get("/progress").get_data(as_text=True)

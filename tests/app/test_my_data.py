@@ -53,8 +53,10 @@ def test_the_export_holds_everything_about_the_resident_and_nobody_else(app, cli
     token = csrf_token(other, "/register")
     other.post("/register", data={**auth.registration(phone="0987 654 321", full_name="Trần Văn Bình"),
                                   "csrf_token": token})
-    response = client.get("/me/data.json")
+    assert client.get("/me/data.json").status_code == 405  # audited, so never on a GET
+    response = client.post("/me/data.json", data={"csrf_token": csrf_token(client, "/me")})
     assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "data_exported")) is not None
     data = json.loads(response.get_data(as_text=True))
     assert data["profile"]["full_name"] == "Nguyễn Thị Lan" and data["profile"]["phone"] == "+84912345678"
     assert data["consents"][0]["notice_version"]
