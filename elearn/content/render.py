@@ -1,7 +1,9 @@
 """The one way Markdown becomes HTML: Python-Markdown, then the nh3 allow-list.
 
 Python-Markdown passes raw HTML through, so nothing it returns is trusted until nh3 has
-cleaned it. Images from a course's media/ folder get their URL, their size and lazy loading.
+cleaned it. Images from a course's media/ folder get their URL, their size and lazy loading;
+every other image loses its address (an <img> loads without a click, so one pointing at a route
+of this site, at another course or at another site would make every reader send that request).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 # Raise when the HTML made from the same Markdown changes: the next sync re-renders every course.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3  # 3: images only from the course's own media
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "b", "i", "ul", "ol", "li",
@@ -36,11 +38,24 @@ URL_SCHEMES = {"https", "http", "mailto", "tel"}
 MediaResolver = Callable[[str], tuple[str, tuple[int, int] | None] | None]
 
 
-def sanitize(html: str) -> str:
+def sanitize(html: str, image_urls: frozenset[str] = frozenset(), resolve_media: MediaResolver | None = None) -> str:
+    """The allow-list. An <img> keeps its src only when it is one of `image_urls` (the course's
+    own media, already resolved) or a `media/<name>` that `resolve_media` knows; otherwise the src
+    is dropped and the image is inert. No other element that loads by itself is allowed at all."""
+
+    def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+        if tag != "img" or attribute != "src":
+            return value
+        if value in image_urls:
+            return value
+        resolved = resolve_media(value) if resolve_media else None
+        return resolved[0] if resolved else None
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=keep_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
@@ -49,9 +64,9 @@ def sanitize(html: str) -> str:
 
 def render_markdown(text: str, resolve_media: MediaResolver | None = None, shift_headings: int = 0) -> str:
     """Markdown -> safe HTML. `shift_headings` keeps a page's own <h1> the only one."""
-    extensions = ["sane_lists", "tables", _MediaExtension(resolve_media, shift_headings)]
-    html = markdown.markdown(text, extensions=extensions, output_format="html")
-    return sanitize(html)
+    media = _MediaExtension(resolve_media, shift_headings)
+    html = markdown.markdown(text, extensions=["sane_lists", "tables", media], output_format="html")
+    return sanitize(html, frozenset(media.resolved_urls), resolve_media)
 
 
 def media_resolver(course_slug: str, media: Mapping[str, tuple[int, int] | Path | None]) -> MediaResolver:
@@ -130,10 +145,11 @@ class _ListAfterParagraph(Preprocessor):
 
 
 class _MediaTreeprocessor(Treeprocessor):
-    def __init__(self, md, resolve_media: MediaResolver | None, shift_headings: int):
+    def __init__(self, md, resolve_media: MediaResolver | None, shift_headings: int, resolved_urls: set[str]):
         super().__init__(md)
         self.resolve_media = resolve_media
         self.shift_headings = shift_headings
+        self.resolved_urls = resolved_urls  # the only image addresses sanitize() keeps
 
     def run(self, root):
         for element in root.iter():
@@ -147,6 +163,7 @@ class _MediaTreeprocessor(Treeprocessor):
             if resolved:
                 url, size = resolved
                 element.set("src", url)
+                self.resolved_urls.add(url)
                 if size:
                     element.set("width", str(size[0]))
                     element.set("height", str(size[1]))
@@ -157,10 +174,12 @@ class _MediaExtension(Extension):
         super().__init__()
         self.resolve_media = resolve_media
         self.shift_headings = shift_headings
+        self.resolved_urls: set[str] = set()
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
         md.preprocessors.register(_ListAfterParagraph(md), "elearn_list_after_paragraph", 25)
-        md.treeprocessors.register(_MediaTreeprocessor(md, self.resolve_media, self.shift_headings), "elearn_media", 0)
+        md.treeprocessors.register(_MediaTreeprocessor(md, self.resolve_media, self.shift_headings,
+                                                       self.resolved_urls), "elearn_media", 0)
 
 
 def word_count(markdown_text: str) -> int:

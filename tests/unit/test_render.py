@@ -1,4 +1,5 @@
 """Markdown is rendered, then sanitised: nothing a lesson author writes can run in a reader's phone."""
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,42 @@ def test_the_summary_box_bullets_render_as_a_list():
 def test_a_list_right_under_a_line_of_text_is_a_list():
     html = render_markdown("Làm như sau:\n1. Mở máy\n2. Chọn Cài đặt\n")
     assert "<ol>" in html and "<li>Mở máy</li>" in html
+
+
+COURSE_MEDIA = media_resolver("alpha", {"phone.svg": (120, 200)})
+
+
+@pytest.mark.parametrize("markdown", [
+    '<img src="/courses/alpha/lessons/mo-dau">',  # a route of this site: every reader would GET it
+    "![x](/courses/alpha/lessons/mo-dau)",
+    "![x][r]\n\n[r]: /me/edit",
+    '<img src="https://evil.example/track.png">',
+    "![x](https://evil.example/track.png)",
+    "![x](//evil.example/track.png)",
+    '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
+    '<img src="/courses/beta/media/phone.svg">',  # another course's media
+    '<img src="media/../../beta/media/phone.svg">',
+    '<img src="media/missing.svg">',
+    '<IMG SRC="/sign-out">',
+    '<img src="media/phone.svg" srcset="/sign-out 2x">',
+    '<picture><source srcset="/sign-out"><img src="/sign-out"></picture>',
+    '<video src="/sign-out" poster="/sign-out"></video><audio src="/sign-out"></audio>',
+    '<iframe src="/sign-out"></iframe><object data="/sign-out"></object><embed src="/sign-out">',
+    '<link rel="prefetch" href="/sign-out"><meta http-equiv="refresh" content="0;url=/sign-out">',
+    '<svg><image href="/sign-out"/></svg><input type="image" src="/sign-out">',
+    '<table background="/sign-out"><tr><td background="/sign-out">x</td></tr></table>',
+])
+def test_nothing_that_loads_by_itself_keeps_a_foreign_address(markdown):
+    html = render_markdown(markdown, COURSE_MEDIA)
+    for tag in ("<picture", "<source", "<video", "<audio", "<iframe", "<object", "<embed", "<link", "<meta",
+                "<svg", "<image", "<input", "srcset", "poster", "background"):
+        assert tag not in html.lower()
+    addresses = re.findall(r'(?:src|href|data)="([^"]*)"', html)
+    assert set(addresses) <= {"/courses/alpha/media/phone.svg"}, html
+
+
+def test_the_courses_own_images_keep_their_address_in_markdown_and_in_html():
+    html = render_markdown('![Máy](media/phone.svg)\n\n<img src="media/phone.svg" alt="Máy">', COURSE_MEDIA)
+    assert html.count('src="/courses/alpha/media/phone.svg"') == 2
+    assert "<img" in render_markdown("![Máy](https://evil.example/x.png)")  # kept, inert, alt text shown
+    assert "src=" not in render_markdown("![Máy](https://evil.example/x.png)")
