@@ -2,9 +2,10 @@
 
 An uploaded photo is decoded by Pillow, turned upright, stripped of its metadata (EXIF with the
 place it was taken, camera, comments) by re-encoding only its pixels, and made at most 1,000 px
-wide. An SVG is a document that browsers may run, so it is parsed as XML and every element and
-attribute is checked by its local name (a namespace prefix such as `svg:script` changes nothing);
-anything that can run code or fetch something from elsewhere is refused. No Flask here.
+wide. An SVG is a document that browsers may run, so it is parsed with defusedxml and every
+element and attribute must be on an allow-list of drawing elements, checked by namespace URI (a
+prefix such as `svg:script` changes nothing); nothing that can run code, animate, or fetch
+something from elsewhere is let in. No Flask here.
 """
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import hashlib
 import io
 import re
 import warnings
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405: only TreeBuilder; parsing is defusedxml's
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+from defusedxml.ElementTree import DefusedXMLParser
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -27,11 +31,6 @@ SVG_TYPE = "image/svg+xml"
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                  ".svg": SVG_TYPE}
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-# Elements that run code, embed other documents, or change attributes (an <animate> can set href).
-SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
-SVG_ANIMATION_ELEMENTS = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
-
 
 class ImageRefused(ValueError):
     """`code` names the reason: too_large, not_image, unsafe_svg, svg_not_utf8, too_many_pixels."""
@@ -147,52 +146,128 @@ def check_media(name: str, data: bytes) -> str | None:
 
 
 def unsafe_svg_reason(data: bytes) -> str | None:
-    """None for an SVG that can neither run code nor fetch anything; else a reason code."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        return "svg_not_utf8"  # UTF-16 or UTF-32: refused rather than trusted to be read alike everywhere
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """None for an SVG made only of allowed drawing elements and attributes; else a reason code.
+
+    Parsed with defusedxml (no DOCTYPE, entities or external references), in UTF-8 or ASCII only;
+    then every element and attribute is checked against an allow-list by its namespace URI, so a
+    prefix (`svg:script`, `h:script` bound to XHTML) changes nothing. Refused: scripts, event
+    handlers, animation (<set> and animate* can rewrite an href), foreignObject, <style>,
+    <image>, links, processing instructions, and any url(...) or href that is not `#id` inside
+    the image.
+    """
+    text = _svg_text(data)
+    if text is None:
         return "svg_not_utf8"
-    declaration = re.match(r"\s*<\?xml\s([^?]*)\?>", text)
-    if declaration:
-        encoding = re.search(r"encoding\s*=\s*[\"']([^\"']+)", declaration.group(1))
-        if encoding and encoding.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-            return "svg_not_utf8"
-    rest = text[declaration.end():] if declaration else text
-    # No DOCTYPE means no entities (billion laughs, external files); no processing instructions
-    # means no xml-stylesheet fetching a style sheet.
-    if re.search(r"<!DOCTYPE|<!ENTITY|<\?", rest, re.I):
-        return "unsafe_svg"
+    builder = _SvgTreeBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
-        root = ET.fromstring(text.encode("utf-8"))
+        parser.feed(text.encode("utf-8"))
+        root = parser.close()
+    except DefusedXmlException:
+        return "unsafe_svg"  # a DOCTYPE, an entity or an external reference
     except ET.ParseError:
         return "not_image"
-    if _local(root.tag) != "svg":
+    if root.tag != f"{{{SVG_NS}}}svg":
         return "not_image"
+    if builder.processing_instructions:
+        return "unsafe_svg"  # <?xml-stylesheet?> fetches a style sheet
     for element in root.iter():
-        if not isinstance(element.tag, str):
+        if not _svg_element_allowed(element.tag) or not all(
+                _svg_attribute_allowed(element.tag, name, value) for name, value in element.attrib.items()):
             return "unsafe_svg"
-        tag = _local(element.tag)
-        if tag in SVG_FORBIDDEN_ELEMENTS:
-            return "unsafe_svg"
-        if tag == "style" and _unsafe_css(element.text or ""):
-            return "unsafe_svg"
-        for attribute, value in element.attrib.items():
-            name = _local(attribute)
-            if name.startswith("on") or (name == "href" and not value.strip().startswith("#")):
-                return "unsafe_svg"
-            if tag in SVG_ANIMATION_ELEMENTS and name == "attributename" and (
-                    _local(value.strip()).lower() == "href" or value.strip().lower().startswith("on")):
-                return "unsafe_svg"
-            if _unsafe_css(value):
-                return "unsafe_svg"
     return None
 
 
-def _local(name: str) -> str:
-    """`{http://www.w3.org/2000/svg}script` and `script` are both `script`."""
-    return name.rsplit("}", 1)[-1].split(":")[-1].lower()
+def _svg_text(data: bytes) -> str | None:
+    """The SVG as text when it is UTF-8 (or ASCII) and says nothing else; None otherwise.
+    UTF-16 and UTF-32 are refused rather than trusted to be read alike by every browser."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    declaration = re.match(r"\s*<\?xml\s([^?]*)\?>", text)
+    if declaration:
+        encoding = re.search(r"encoding\s*=\s*[\"']([^\"']*)", declaration.group(1))
+        if encoding and encoding.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "ascii", "us-ascii"):
+            return None
+    return text
+
+
+class _SvgTreeBuilder(ET.TreeBuilder):
+    """Notes processing instructions, which ElementTree would otherwise drop silently."""
+
+    def __init__(self):
+        super().__init__()
+        self.processing_instructions: list[str] = []
+
+    def pi(self, target, data=None):
+        self.processing_instructions.append(target)
+        return super().pi(target, data)
+
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+# What drawing programs (Inkscape, Illustrator) write beside the drawing; browsers ignore these
+# elements and attributes, so they may stay (their attributes are still checked for url(...)).
+EDITOR_NAMESPACES = {
+    "http://www.inkscape.org/namespaces/inkscape", "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://creativecommons.org/ns#", "http://purl.org/dc/elements/1.1/",
+    "http://ns.adobe.com/AdobeIllustrator/10.0/", "http://ns.adobe.com/Extensibility/1.0/",
+}
+SVG_ELEMENTS = {
+    "svg", "g", "defs", "title", "desc", "metadata", "symbol", "use", "switch",
+    "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "textPath",
+    "linearGradient", "radialGradient", "stop", "pattern", "clipPath", "mask", "marker",
+    "filter", "feBlend", "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix",
+    "feDiffuseLighting", "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB",
+    "feFuncG", "feFuncR", "feGaussianBlur", "feMerge", "feMergeNode", "feMorphology", "feOffset", "fePointLight",
+    "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
+}  # not: script, style, a, image, feImage, foreignObject, set, animate*, iframe, video, audio, font...
+SVG_ATTRIBUTES = set("""
+    id class style lang tabindex role focusable version baseProfile x y x1 y1 x2 y2 cx cy r rx ry fx fy fr
+    width height viewBox preserveAspectRatio transform d points pathLength dx dy rotate textLength lengthAdjust
+    startOffset method spacing side fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin
+    stroke-dasharray stroke-dashoffset stroke-miterlimit stroke-opacity opacity color display visibility overflow
+    font-family font-size font-size-adjust font-stretch font-style font-variant font-weight text-anchor
+    text-decoration dominant-baseline alignment-baseline baseline-shift letter-spacing word-spacing writing-mode
+    direction unicode-bidi white-space paint-order vector-effect shape-rendering text-rendering image-rendering
+    color-rendering color-interpolation color-interpolation-filters mix-blend-mode isolation
+    offset stop-color stop-opacity gradientUnits gradientTransform spreadMethod patternUnits patternContentUnits
+    patternTransform clip-path clipPathUnits clip-rule clip mask maskUnits maskContentUnits mask-type marker-start
+    marker-mid marker-end markerWidth markerHeight markerUnits refX refY orient filter filterUnits primitiveUnits
+    in in2 result stdDeviation mode operator k1 k2 k3 k4 values type tableValues slope intercept amplitude
+    exponent flood-color flood-opacity lighting-color baseFrequency numOctaves seed stitchTiles scale
+    xChannelSelector yChannelSelector radius order kernelMatrix divisor bias targetX targetY edgeMode
+    preserveAlpha surfaceScale specularConstant specularExponent diffuseConstant kernelUnitLength azimuth
+    elevation z pointsAtX pointsAtY pointsAtZ limitingConeAngle requiredFeatures requiredExtensions
+    systemLanguage aria-label aria-labelledby aria-describedby aria-hidden aria-roledescription enable-background
+""".split())
+# Elements whose href may point inside the image (`#id`), and nowhere else.
+SVG_LOCAL_HREF = {"use", "linearGradient", "radialGradient", "pattern", "textPath", "filter"}
+
+
+def _svg_element_allowed(tag) -> bool:
+    if not isinstance(tag, str) or not tag.startswith("{"):
+        return False  # comments never reach here; an element in no namespace is not SVG
+    namespace, local = tag[1:].split("}", 1)
+    return (namespace == SVG_NS and local in SVG_ELEMENTS) or namespace in EDITOR_NAMESPACES
+
+
+def _svg_attribute_allowed(tag: str, attribute: str, value: str) -> bool:
+    namespace, local = attribute[1:].split("}", 1) if attribute.startswith("{") else ("", attribute)
+    element_ns, element = tag[1:].split("}", 1)
+    if _unsafe_css(value) or "javascript:" in re.sub(r"\s+", "", value).lower():
+        return False
+    if namespace in ("", XLINK_NS) and local == "href":
+        return element_ns == SVG_NS and element in SVG_LOCAL_HREF and value.strip().startswith("#")
+    if namespace == "":
+        return local in SVG_ATTRIBUTES or element_ns in EDITOR_NAMESPACES
+    if namespace == XML_NS:
+        return local in ("space", "lang")
+    return namespace in EDITOR_NAMESPACES
 
 
 def _unsafe_css(text: str) -> bool:
@@ -205,8 +280,8 @@ def _unsafe_css(text: str) -> bool:
 
 def svg_size(data: bytes) -> tuple[int, int] | None:
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
+        root = SafeET.fromstring(data)
+    except (ET.ParseError, DefusedXmlException):
         return None
     width, height = root.get("width"), root.get("height")
     try:

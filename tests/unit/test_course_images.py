@@ -82,6 +82,25 @@ def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(data):
     f'<svg {SVG}><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
     f'<!DOCTYPE svg [<!ENTITY x "y">]><svg {SVG}><text>&x;</text></svg>',
     f'<?xml-stylesheet href="https://evil.example/a.css"?><svg {SVG}/>',
+    # Found by the attack, or let through by a check of local names only:
+    f'<svg {SVG} xmlns:h="http://www.w3.org/1999/xhtml"><h:img src="/sign-out"/></svg>',
+    f'<svg {SVG} xmlns:h="http://www.w3.org/1999/xhtml"><h:meta http-equiv="refresh" content="0;url=/x"/></svg>',
+    f'<svg {SVG} xmlns:h="http://www.w3.org/1999/xhtml"><h:video src="/sign-out"/></svg>',
+    f'<svg {SVG} xmlns:h="http://www.w3.org/1999/xhtml"><h:iframe srcdoc="&lt;script&gt;"/></svg>',
+    f'<svg {SVG}><style>rect{{fill:red}}</style></svg>',  # no style elements at all
+    f'<svg {SVG}><rect><animate attributeName="fill" values="red;blue" dur="1s"/></rect></svg>',
+    f'<svg {SVG}><a><animate attributeName="href" values="javascript:alert(1)"/></a></svg>',
+    f'<svg {SVG} xmlns:x="http://www.w3.org/1999/xlink"><a><set attributeName="x:href" to="javascript:1"/></a></svg>',
+    f'<svg {SVG}><animateMotion path="M0 0"/><animateTransform attributeName="transform"/></svg>',
+    f'<svg {SVG}><use href="https://evil.example/s.svg#a"/></svg>',
+    f'<svg {SVG}><use href="data:image/svg+xml,&lt;svg/&gt;#a"/></svg>',
+    f'<svg {SVG}><filter id="f"><feImage href="https://evil.example/x.png"/></filter></svg>',
+    f'<svg {SVG}><rect fill="&#x75;rl(https://evil.example/x)"/></svg>',  # an XML escape is decoded first
+    f'<svg {SVG}><rect xmlns="http://www.w3.org/1999/xhtml" onclick="alert(1)"/></svg>',
+    f'<svg {SVG}><unknownthing/></svg>',
+    f'<svg {SVG}><rect x="1"/><?foo bar?></svg>',
+    f'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg {SVG}/>',
+    f'<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><svg {SVG}><text>&b;</text></svg>',
 ])
 def test_an_svg_that_could_run_or_fetch_anything_is_refused(svg):
     assert unsafe_svg_reason(svg.encode()) == "unsafe_svg"
@@ -94,6 +113,10 @@ def test_an_svg_that_could_run_or_fetch_anything_is_refused(svg):
     f'<svg {SVG}><rect/></svg>'.encode("utf-16-le"),
     f'<?xml version="1.0" encoding="ISO-8859-1"?><svg {SVG}><rect/></svg>'.encode("latin-1"),
     b'<svg xmlns="http://www.w3.org/2000/svg"><text>\xe9t\xe9</text></svg>',
+    f'<?xml version="1.0" encoding="UTF-16"?><svg {SVG}><rect/></svg>'.encode("utf-16-be"),  # no BOM
+    f'<?xml version="1.0" encoding="UTF-7"?><svg {SVG}><rect/></svg>'.encode(),
+    f'<?xml version="1.0" encoding="windows-1258"?><svg {SVG}><text>Tiếng Việt</text></svg>'.encode(),
+    f'<svg {SVG}><script>alert(1)</script></svg>'.encode("utf-32"),
 ])
 def test_an_svg_not_in_utf8_is_refused(data):
     assert unsafe_svg_reason(data) == "svg_not_utf8"
@@ -123,3 +146,26 @@ def test_file_names_become_safe_for_addresses():
     assert media_name("Màn hình Đăng nhập (1).JPEG", ".jpg") == "man-hinh-dang-nhap-1.jpg"
     assert media_name("../../etc/passwd", ".png") == "passwd.png"
     assert media_name("ảnh", ".png") == "anh.png" and media_name("!!!", ".png") == "anh.png"
+
+
+def test_an_svg_from_a_drawing_program_in_ascii_or_utf8_is_accepted():
+    """What Inkscape writes beside the drawing (its own namespaces, metadata) does no harm."""
+    drawing = f"""<?xml version="1.0" encoding="US-ASCII" standalone="no"?>
+<!-- Created with Inkscape -->
+<svg {SVG} xmlns:svg="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+     xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     width="40" height="30" viewBox="0 0 40 30" version="1.1" xml:space="preserve">
+  <sodipodi:namedview id="nv" inkscape:zoom="1"/>
+  <metadata><rdf:RDF><rdf:Description rdf:about=""><dc:title>Phone</dc:title></rdf:Description></rdf:RDF></metadata>
+  <defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>
+    <filter id="s"><feGaussianBlur stdDeviation="1"/></filter></defs>
+  <svg:g inkscape:label="Layer 1" inkscape:groupmode="layer" transform="translate(1,1)">
+    <rect width="10" height="10" fill="url(#g)" filter="url(#s)" style="stroke:#000;stroke-width:1"/>
+    <use xlink:href="#g"/><text x="1" y="20" font-family="sans-serif">Goi 113</text>
+  </svg:g>
+</svg>"""
+    assert unsafe_svg_reason(drawing.encode("ascii")) is None
+    assert unsafe_svg_reason(("\ufeff" + drawing.replace("US-ASCII", "utf-8")).encode("utf-8")) is None
+    assert clean_upload("ve.svg", drawing.encode()).width == 40
