@@ -284,7 +284,46 @@ def _print_demo_summary(summary, password: str, province: bool) -> None:
     click.echo(f"  to remove it: an admin removes demo unit {summary.root_id} (everything under it goes too).")
 
 
+@click.command("backup", help=(
+    "Write a backup of the whole database to FILE while the app keeps serving: SQLite's online backup "
+    "(a consistent copy, never a copy of the live file), or pg_dump's custom format for PostgreSQL. The file "
+    "holds personal data: it is made readable by its owner only; keep it as safe as the database."))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    from elearn.backup import BackupProblem, backup
+
+    try:
+        revision = backup(current_app.config["DATABASE_URL"], file)
+    except BackupProblem as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    click.echo(f"Backed up to {file} ({file.stat().st_size:,} bytes, migration {revision}).")
+
+
+@click.command("restore", help=(
+    "Restore a backup made by `elearn backup` into this instance's database, which must be empty (stop "
+    "`elearn serve` first). --force replaces everything in a database that is not empty. A backup made "
+    "before the latest migrations is upgraded after the restore."))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace whatever the database holds.")
+@with_appcontext
+def restore_command(file: Path, force: bool):
+    from elearn.backup import BackupProblem, restore
+
+    try:
+        restored = restore(current_app.config["DATABASE_URL"], file, force=force)
+    except BackupProblem as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    upgraded = f", upgraded to {restored.upgraded_to}" if restored.upgraded_to else ""
+    click.echo(f"Restored {file}: {restored.tables} tables, {restored.rows:,} rows "
+               f"(migration {restored.revision}{upgraded}).")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(courses_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
