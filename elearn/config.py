@@ -7,6 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A checkout keeps migrations/ and courses/ beside the package. An installed wheel has no checkout:
+# setup.py copies both into the package as elearn/bundled/, and the instance folder is then
+# ./instance of the working directory (never inside site-packages).
+BUNDLED = Path(__file__).resolve().parent / "bundled"
+INSTALLED = BUNDLED.is_dir()
+DATA_ROOT = BUNDLED if INSTALLED else PROJECT_ROOT
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -17,7 +23,8 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def instance_path() -> Path:
-    return Path(os.environ.get("ELEARN_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    default = (Path.cwd() if INSTALLED else PROJECT_ROOT) / "instance"
+    return Path(os.environ.get("ELEARN_INSTANCE_PATH") or default).resolve()
 
 
 def load_or_create_secret_key(folder: Path) -> str:
@@ -48,7 +55,7 @@ def from_environment(overrides: dict) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("ELEARN_DATABASE_URL")
         or f"sqlite:///{folder / 'elearn.sqlite'}",
-        "COURSES_PATH": os.environ.get("ELEARN_COURSES_PATH") or str(PROJECT_ROOT / "courses"),
+        "COURSES_PATH": os.environ.get("ELEARN_COURSES_PATH") or str(DATA_ROOT / "courses"),
         "REDIS_URL": os.environ.get("ELEARN_REDIS_URL"),
         "SESSION_COOKIE_SECURE": _env_bool("ELEARN_SECURE_COOKIES", False),
         "PUBLIC_URL": os.environ.get("ELEARN_PUBLIC_URL"),

@@ -671,8 +671,8 @@ class IdSource:
             self.engine = self.engine or create_engine(self.database_url, poolclass=NullPool)
             with self.engine.connect() as connection:
                 self.ids = iter(connection.scalars(text(
-                    f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
-                    f"FROM generate_series(1, {self.BLOCK})")).all())
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+                    {"table": self.table, "count": self.BLOCK}).all())
             found = next(self.ids)
         return found
 
@@ -724,7 +724,7 @@ class Generator:
     and the audit trail without them)."""
 
     def __init__(self, job: GenerationJob, rows: RowBatcher, summary: DemoSummary):
-        self.rng = random.Random()
+        self.rng = random.Random()  # nosec B311 # made-up demo data from a seed, no secret
         self.rng.setstate(job.rng_state)
         self.request, self.rows, self.summary = job.request, rows, summary
         self.clock = Clock(job.request.today, job.request.utc_offset)
@@ -916,7 +916,9 @@ class BulkWriter:
         names = ", ".join(quote(name) for name in columns)
         if self.copy:
             return f"COPY {quote(table)} ({names}) FROM STDIN"
-        return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+        placeholders = ", ".join("?" for _ in columns)
+        # The models' own table and column names, quoted; the values are parameters.
+        return "INSERT INTO %s (%s) VALUES (%s)" % (quote(table), names, placeholders)  # nosec B608
 
     def __enter__(self) -> BulkWriter:
         return self
@@ -1018,7 +1020,7 @@ def _receive(job: GenerationJob) -> Iterator[tuple[str, object]]:
 def generate(session: Session, request: DemoRequest, progress: Callable[[str], None] = lambda _: None) -> DemoSummary:
     """Add the demo to the session's transaction (the caller commits) and say what was made."""
     started = timer.perf_counter()
-    rng = random.Random(request.seed)
+    rng = random.Random(request.seed)  # nosec B311 # made-up demo data from a seed, no secret
     clock = Clock(request.today, request.utc_offset)
     summary = DemoSummary()
     courses, required_set_id = load_courses(session, rng)

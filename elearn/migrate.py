@@ -4,9 +4,9 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from elearn.config import PROJECT_ROOT
+from elearn.config import DATA_ROOT
 
-MIGRATIONS = PROJECT_ROOT / "migrations"
+MIGRATIONS = DATA_ROOT / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import struct
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import markdown
 import nh3
+from defusedxml import ElementTree as SafeET
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -91,7 +91,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
             width, height = struct.unpack(">II", data[16:24])
             return width, height
         if suffix == ".svg":
-            root = ET.fromstring(path.read_text(encoding="utf-8"))
+            root = SafeET.fromstring(path.read_text(encoding="utf-8"))
             width, height = root.get("width"), root.get("height")
             if width and height and width.replace(".", "").isdigit() and height.replace(".", "").isdigit():
                 return round(float(width)), round(float(height))
@@ -100,7 +100,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
                 return round(float(view_box[2])), round(float(view_box[3]))
         if suffix in (".jpg", ".jpeg"):
             return _jpeg_size(data)
-    except (ET.ParseError, ValueError, struct.error):
+    except (SafeET.ParseError, ValueError, struct.error):  # defusedxml refusals are ValueErrors
         return None
     return None
 
