@@ -70,6 +70,9 @@ PROBLEMS = {
     "zip_type": _l("Chỉ được có tệp Markdown (.md) và ảnh (.svg, .png, .jpg, .jpeg, .webp)."),
     "zip_executable": _l("Không được có tệp chạy được."),
     "zip_too_large": _l("Tệp lớn quá 2 MB."),
+    "zip_total_too_large": _l("Các tệp trong .zip khi giải nén cộng lại lớn quá %(max)s MB."),
+    "zip_damaged": _l("Tệp này trong .zip bị hỏng hoặc ghi sai kích thước nên không đọc được. Hãy nén lại khóa học "
+                      "rồi thử lại."),
     "zip_empty": _l("Tệp .zip không có tệp nào của khóa học."),
     "zip_mixed": _l("Tệp .zip vừa có tệp ở ngoài vừa có thư mục (%(folders)s)."),
     "zip_several": _l("Tệp .zip có nhiều thư mục (%(folders)s); mỗi tệp chỉ chứa một khóa học."),

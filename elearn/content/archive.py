@@ -2,21 +2,31 @@
 
 An archive holds one folder, `<slug>/`, with the same files as in courses/: course.md, the
 lessons, quiz.md and media/. It is read in memory, never extracted to disk: import refuses, and
-stores nothing, when an entry would land outside that folder, is not Markdown or an image, is a
-link, or is larger than 2 MB. Export writes a course's files from the database.
+stores nothing, when an entry would land outside that folder (or names it oddly: a backslash, a
+NUL, `..`), appears twice once its path is normalised (`a/./01.md` is `a/01.md`), is not Markdown
+or an image, is a link, is larger than 2 MB, when all of them together are larger than 20 MB, or
+when the archive is damaged or lies about a size. Sizes are counted on the bytes really
+decompressed, as they are read, so a zip bomb stops at the cap. Export writes a course's files
+from the database.
 """
 from __future__ import annotations
 
 import io
+import posixpath
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from elearn.content.parse import MEDIA_SUFFIXES, SLUG_RE, CourseSource, Problem, media_references
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_TOTAL_BYTES = 20 * 1024 * 1024  # all files together, decompressed
 MAX_ENTRIES = 300
+READ_CHUNK = 64 * 1024
+# What a damaged archive, or one lying about a size or checksum, raises while it is read.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
 ALLOWED_SUFFIXES = (".md",) + MEDIA_SUFFIXES
 # Entries carry this date, so exporting the same files twice gives the same bytes.
 EXPORT_DATE = (2026, 1, 1, 0, 0, 0)
@@ -64,7 +74,7 @@ def inspect_archive(path: Path | BinaryIO, name: str | None = None
     name = name or str(path)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except DAMAGED as exc:
         raise ArchiveRefused([Problem(name, 0, "zip_unreadable", {"detail": str(exc)})]) from None
     with archive:
         entries = archive.infolist()
@@ -74,18 +84,21 @@ def inspect_archive(path: Path | BinaryIO, name: str | None = None
     files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     seen: set[str] = set()
     archive_name = name
+    declared_total = 0
     for entry in entries:
         name = entry.filename
-        pure = PurePosixPath(name.replace("\\", "/"))
-        if name.startswith(("/", "\\")) or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+        normal = normal_member_path(entry.orig_filename)  # zipfile cuts a name at a NUL: look before it
+        if normal is None:
             problems.append(Problem(name, 0, "zip_outside"))
             continue
+        pure = PurePosixPath(normal)
         if OS_JUNK & set(pure.parts):
             continue  # left by the zip tools of macOS and Windows
-        if name in seen:
+        if normal in seen:
             problems.append(Problem(name, 0, "zip_twice"))
             continue
-        seen.add(name)
+        seen.add(normal)
+        declared_total += entry.file_size
         mode = entry.external_attr >> 16
         if stat.S_ISLNK(mode):
             problems.append(Problem(name, 0, "zip_link"))
@@ -99,6 +112,8 @@ def inspect_archive(path: Path | BinaryIO, name: str | None = None
             problems.append(Problem(name, 0, "zip_too_large"))
         else:
             files.append((entry, pure))
+    if declared_total > MAX_TOTAL_BYTES:
+        problems.append(Problem(archive_name, 0, "zip_total_too_large", {"max": MAX_TOTAL_BYTES // (1024 * 1024)}))
     slug, placed = _place(archive_name, files, problems)
     if not placed and not problems:
         problems.append(Problem(archive_name, 0, "zip_empty"))
@@ -137,15 +152,47 @@ def read_archive(path: Path | BinaryIO, name: str | None = None) -> CourseSource
     source = CourseSource(slug=slug, files={}, label=slug, max_media_bytes=MAX_FILE_BYTES)
     if not isinstance(path, Path):
         path.seek(0)
+    total = 0
     with zipfile.ZipFile(path) as archive:
         for entry, relative in entries:
-            with archive.open(entry) as opened:
-                # Read at most the limit plus one byte: a lying header cannot fill the memory.
-                data = opened.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                raise ArchiveRefused([Problem(entry.filename, 0, "zip_too_large")])
+            data = _read_member(archive, entry, MAX_TOTAL_BYTES - total)
+            total += len(data)
             _add_entry(source, relative, data)
     return source
+
+
+def normal_member_path(name: str) -> str | None:
+    """`a/./01.md` -> `a/01.md`; None for a path that is absolute, climbs out (`..`), holds a
+    backslash, a NUL or a drive letter, or names nothing."""
+    if "\\" in name or "\x00" in name or name.startswith("/") or ".." in name.split("/"):
+        return None
+    normal = posixpath.normpath(name)
+    if normal in (".", "") or normal.startswith(("/", "..")) or ":" in normal.split("/")[0]:
+        return None
+    return normal + ("/" if name.endswith("/") else "")
+
+
+def _read_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, room: int) -> bytes:
+    """The member's bytes, read in chunks and counted as they come: refused as soon as it passes
+    2 MB or the room left under the total, whatever its header says; a damaged member or one whose
+    size or checksum lies is refused with a message, not a traceback."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(entry) as opened:
+            while chunk := opened.read(READ_CHUNK):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise ArchiveRefused([Problem(entry.filename, 0, "zip_too_large")])
+                if size > room:
+                    raise ArchiveRefused([Problem(entry.filename, 0, "zip_total_too_large",
+                                                  {"max": MAX_TOTAL_BYTES // (1024 * 1024)})])
+                chunks.append(chunk)
+    except DAMAGED as exc:
+        raise ArchiveRefused([Problem(entry.filename, 0, "zip_damaged", {"detail": str(exc)})]) from None
+    if size != entry.file_size:
+        raise ArchiveRefused([Problem(entry.filename, 0, "zip_damaged", {"detail": "size differs from its header"})])
+    return b"".join(chunks)
 
 
 def _add_entry(source: CourseSource, relative: PurePosixPath, data: bytes) -> None:

@@ -89,6 +89,8 @@ MESSAGES = {
     "zip_type": "only Markdown (.md) and images (.svg, .png, .jpg, .jpeg, .webp) are allowed",
     "zip_executable": "executable files are not allowed",
     "zip_too_large": "larger than 2 MB",
+    "zip_total_too_large": "the files together are larger than {max} MB once unpacked",
+    "zip_damaged": "damaged, or its size in the .zip is wrong ({detail})",
     "zip_empty": "holds no course files",
     "zip_mixed": "mixes files at the top with folders ({folders})",
     "zip_several": "holds several folders ({folders}); export one course per file",

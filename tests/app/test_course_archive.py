@@ -1,10 +1,14 @@
 """Sharing courses as .zip files: export, import, and archives that must be refused whole."""
+import io
 import shutil
+import struct
 import zipfile
 
 import pytest
 from sqlalchemy import func, select
 
+from elearn.content import archive as archive_module
+from elearn.content.archive import MAX_FILE_BYTES, MAX_TOTAL_BYTES, ArchiveRefused, read_archive
 from elearn.models import Course, CourseMedia
 from tests.conftest import FIXTURE_COURSES
 
@@ -182,3 +186,132 @@ def test_a_replacement_with_problems_changes_nothing(runner, db, collection, cou
     db.expire_all()
     course = db.scalar(select(Course).where(Course.slug == "alpha"))
     assert course.origin == "bundled" and course.latest_revision == 1
+
+
+# -- archives built to hurt: lying headers, zip bombs, paths that hide a duplicate -------------------
+
+def lie_about_sizes(data: bytes, claimed: int) -> bytes:
+    """The same .zip with every member's uncompressed size, in its local header and in the central
+    directory, replaced by `claimed` (what a hand-made archive can do)."""
+    patched = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = patched.find(signature)
+        while start != -1:
+            patched[start + offset:start + offset + 4] = struct.pack("<I", claimed)
+            start = patched.find(signature, start + 4)
+    return bytes(patched)
+
+
+def deflated_zip(entries) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+@pytest.fixture
+def unpacked(monkeypatch):
+    """Counts the bytes zipfile really decompresses, whatever the headers say."""
+    counted = {"bytes": 0}
+    original = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        data = original(self, n)
+        counted["bytes"] += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    return counted
+
+
+@pytest.mark.parametrize("claimed", [10, 50_000_000])
+def test_a_zip_whose_header_lies_about_a_size_is_refused_with_a_message(runner, db, collection, tmp_path, claimed):
+    honest = deflated_zip([(name, data) for name, data, _mode in course_entries()])
+    (tmp_path / "gamma.zip").write_bytes(lie_about_sizes(honest, claimed))
+    result = runner.invoke(args=["courses", "import", str(tmp_path / "gamma.zip")])
+    assert result.exit_code == 1 and "Nothing was imported." in result.output, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert db.scalar(select(func.count(Course.id))) == 0
+
+
+def test_a_zip_bomb_is_refused_before_more_than_the_cap_is_unpacked(runner, db, collection, tmp_path, unpacked):
+    """40 members of 2 MB of zeros: 80 MB from about 85 KB (962:1 and more), each under the 2 MB limit."""
+    bomb = deflated_zip([(name, data) for name, data, _mode in course_entries()]
+                        + [(f"gamma/media/anh-{n:02d}.png", b"\0" * MAX_FILE_BYTES) for n in range(40)])
+    assert len(bomb) * 900 < 40 * MAX_FILE_BYTES
+    (tmp_path / "gamma.zip").write_bytes(bomb)
+    result = runner.invoke(args=["courses", "import", str(tmp_path / "gamma.zip")])
+    assert result.exit_code == 1 and "larger than 20 MB once unpacked" in result.output, result.output
+    assert unpacked["bytes"] <= MAX_TOTAL_BYTES
+    assert db.scalar(select(func.count(Course.id))) == 0
+
+
+def test_a_zip_bomb_that_hides_its_sizes_stops_at_the_cap(tmp_path, unpacked):
+    """The same bomb claiming 1 KB per member: the bytes are counted as they are read."""
+    bomb = deflated_zip([(name, data) for name, data, _mode in course_entries()]
+                        + [(f"gamma/media/anh-{n:02d}.png", b"\0" * MAX_FILE_BYTES) for n in range(40)])
+    (tmp_path / "gamma.zip").write_bytes(lie_about_sizes(bomb, 1024))
+    with pytest.raises(ArchiveRefused) as refused:
+        read_archive(tmp_path / "gamma.zip")
+    assert {p.code for p in refused.value.problems} <= {"zip_damaged", "zip_too_large", "zip_total_too_large"}
+    assert unpacked["bytes"] <= MAX_TOTAL_BYTES
+
+
+def test_members_are_counted_as_they_are_read_and_stop_at_the_cap(tmp_path, unpacked):
+    """The reading itself stops at 2 MB per member and at the room left under the total."""
+    path = tmp_path / "big.zip"
+    path.write_bytes(deflated_zip([("big.png", b"\0" * (MAX_FILE_BYTES + 1)), ("small.png", b"\0" * 300_000)]))
+    with zipfile.ZipFile(path) as opened:
+        with pytest.raises(ArchiveRefused) as refused:
+            archive_module._read_member(opened, opened.getinfo("big.png"), room=MAX_TOTAL_BYTES)
+        assert refused.value.problems[0].code == "zip_too_large"
+        assert unpacked["bytes"] <= MAX_FILE_BYTES + archive_module.READ_CHUNK
+        unpacked["bytes"] = 0
+        with pytest.raises(ArchiveRefused) as refused:
+            archive_module._read_member(opened, opened.getinfo("small.png"), room=100_000)
+        assert refused.value.problems[0].code == "zip_total_too_large"
+        assert unpacked["bytes"] <= 100_000 + archive_module.READ_CHUNK
+
+
+@pytest.mark.parametrize("first, second", [
+    ("gamma/./01-mo-dau.md", "gamma/01-mo-dau.md"),
+    ("gamma//01-mo-dau.md", "gamma/01-mo-dau.md"),
+    ("gamma/media/./phone.svg", "gamma/media/phone.svg"),
+])
+def test_a_path_written_another_way_is_still_a_duplicate(runner, db, collection, tmp_path, first, second):
+    entries = [e for e in course_entries() if e[0] != second]
+    data = dict((name, data) for name, data, _mode in course_entries())[second]
+    archive = make_zip(tmp_path / "gamma.zip", entries + [(second, data, 0o100644), (first, b"# other", 0o100644)])
+    result = runner.invoke(args=["courses", "import", str(archive)])
+    assert result.exit_code == 1 and "appears twice in the archive" in result.output, result.output
+    assert db.scalar(select(func.count(Course.id))) == 0
+
+
+@pytest.mark.parametrize("name", ["gamma\\01-mo-dau.md", "gamma/media/a.md\0.sh", "gamma/x/../../evil.md",
+                                  "C:/gamma/01.md", "/gamma/01.md", "./../gamma/01.md"])
+def test_an_odd_member_path_is_refused(runner, db, collection, tmp_path, name):
+    archive = make_zip(tmp_path / "gamma.zip", course_entries() + [(name.replace("\0", "#"), b"# x", 0o100644)])
+    # zipfile will not write a NUL in a name; a hand-made archive can.
+    archive.write_bytes(archive.read_bytes().replace(name.replace("\0", "#").encode(), name.encode()))
+    result = runner.invoke(args=["courses", "import", str(archive)])
+    assert result.exit_code == 1 and "path points outside the course folder" in result.output, result.output
+    assert db.scalar(select(func.count(Course.id))) == 0
+
+
+def test_a_damaged_zip_uploaded_on_the_web_gets_a_vietnamese_message(app, db, villages, courses):
+    from tests.app.authoring_helpers import make_trainer, post, signed_in
+
+    make_trainer(db, villages[0])
+    trainer = signed_in(app, "0933000005")
+    honest = deflated_zip([(name, data) for name, data, _mode in course_entries()])
+    response = post(trainer, "/trainer/courses/import", {"archive": (io.BytesIO(lie_about_sizes(honest, 10)), "gamma.zip")},
+                    content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "bị hỏng hoặc ghi sai kích thước" in page
+    bomb = deflated_zip([(name, data) for name, data, _mode in course_entries()]
+                        + [(f"gamma/media/anh-{n:02d}.png", b"\0" * MAX_FILE_BYTES) for n in range(12)])
+    response = post(trainer, "/trainer/courses/import", {"archive": (io.BytesIO(bomb), "gamma.zip")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 400 and "cộng lại lớn quá 20 MB" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(Course.id)).where(Course.slug == "gamma")) == 0
