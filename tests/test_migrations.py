@@ -156,3 +156,41 @@ def test_0007_signs_every_staff_member_out_and_leaves_residents_signed_in(empty_
     assert tokens[2] == "resident-token"
     assert tokens[1] != "staff-token" and len(tokens[1]) >= 40
     downgrade(url, "0006")
+
+
+def test_0008_keeps_the_day_trained_here_on_each_certificate_from_elsewhere(empty_database):
+    url = empty_database
+    upgrade(url, "0007")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO units (id, kind, name, parent_id, path, is_demo, created_at) VALUES "
+            "(1, 'province', 'P', NULL, '/1/', false, '2026-01-01'), (2, 'commune', 'C', 1, '/1/2/', false, "
+            "'2026-01-01'), (3, 'village', 'V', 2, '/1/2/3/', false, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO users (id, full_name, phone, password_hash, session_token, is_demo, created_at) VALUES "
+            "(1, 'A', '+84900000001', 'x', 't1', false, '2026-01-01'), "
+            "(2, 'B', '+84900000002', 'x', 't2', false, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO required_sets (id, course_key, course_ids, course_titles, created_at) "
+            "VALUES (1, '', '[]', '[]', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO trained_residents (id, user_id, village_id, sex, trained_on, method, required_set_id, "
+            "created_at) VALUES (1, 1, 3, 'female', '2026-09-10', 'self', 1, '2026-09-10')"))
+        connection.execute(text(
+            "INSERT INTO external_trainings (id, user_id, village_id, sex, programme, certificate_number, "
+            "certified_on, trained_here, created_at) VALUES "
+            "(1, 1, 3, 'female', 'binh-dan-hoc-vu-so', 'X1', '2025-05-20', true, '2026-01-01'), "
+            "(2, 2, 3, 'male', 'binh-dan-hoc-vu-so', 'X2', '2025-06-01', false, '2026-01-01'), "
+            "(3, NULL, 3, 'male', 'binh-dan-hoc-vu-so', '', '2025-06-01', true, '2026-01-01')"))
+    engine.dispose()
+    upgrade(url, "0008")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        days = dict(connection.execute(text("SELECT id, trained_here_on FROM external_trainings")).all())
+    engine.dispose()
+    assert {key: value and str(value) for key, value in days.items()} == {1: "2026-09-10", 2: None, 3: None}
+    downgrade(url, "0007")
+    engine = create_engine(url)
+    assert "trained_here_on" not in {c["name"] for c in inspect(engine).get_columns("external_trainings")}
+    engine.dispose()

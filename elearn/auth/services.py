@@ -12,18 +12,26 @@ from sqlalchemy.orm import Session
 
 from elearn.audit import audit
 from elearn.db import insert_new
+from elearn.privacy import forget_in_shared_records
 from elearn.records import codes
+from elearn.records.external import programme_name
 from elearn.records.trained import correct_trained_record
 
 from elearn.models import (
     AuditEvent,
     Certificate,
     ConsentRecord,
+    Course,
     CourseCompletion,
+    ExternalTraining,
     LessonView,
+    OneTimeCode,
     QuizAttempt,
     SurveyResponse,
     TrainedResident,
+    TrainingAttendance,
+    TrainingSession,
+    Unit,
     User,
 )
 from elearn.models.types import utcnow
@@ -182,6 +190,12 @@ def export_data(session: Session, user: User) -> dict:
     certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
     events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
     survey = session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
+    codes_issued = session.scalars(select(OneTimeCode).where(OneTimeCode.user_id == user.id).order_by(OneTimeCode.id))
+    attended = session.execute(
+        select(TrainingSession, Unit.name, Course.slug).join(TrainingAttendance)
+        .join(Unit, Unit.id == TrainingSession.village_id).outerjoin(Course, Course.id == TrainingSession.course_id)
+        .where(TrainingAttendance.user_id == user.id).order_by(TrainingSession.held_on, TrainingSession.id))
+    external = session.scalar(select(ExternalTraining).where(ExternalTraining.user_id == user.id))
     return {
         "profile": {
             "full_name": user.full_name,
@@ -214,7 +228,23 @@ def export_data(session: Session, user: User) -> dict:
         "survey": {name: getattr(survey, name) for name in ("has_smartphone", "has_bank_account",
                                                             "has_digital_signature", "has_vneid_level2")}
         | {"answered_on": survey.answered_on.isoformat()} if survey else None,
+        # The code itself is never stored (only a keyed hash): when it was given and what became of it.
+        "one_time_codes": [
+            {"purpose": c.purpose, "created_at": _when(c.created_at), "expires_at": _when(c.expires_at),
+             "used_at": _when(c.used_at), "voided_at": _when(c.voided_at)} for c in codes_issued
+        ],
+        "training_sessions": [
+            {"held_on": t.held_on.isoformat(), "village": village, "course": course, "notes": t.notes}
+            for t, village, course in attended
+        ],
+        "external_training": {"programme": programme_name(external.programme),
+                              "certificate_number": external.certificate_number,
+                              "certified_on": external.certified_on.isoformat()} if external else None,
     }
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
 
 
 def _export_attempt(attempt: QuizAttempt) -> dict:
@@ -229,6 +259,7 @@ def _export_attempt(attempt: QuizAttempt) -> dict:
         "questions": attempt.question_count,
         "percent": attempt.percent,
         "passed": attempt.passed,
+        "assisted": attempt.assisted_by_id is not None,  # answered on a trainer's phone, with their help
         "answers": picked,
     }
 
@@ -237,7 +268,9 @@ def erase_account(session: Session, user: User) -> None:
     """Erase a person and everything about them (the database cascades to their progress).
 
     What the commune's figures count stays without the person: their trained-person row loses its
-    link and nothing else; the activity counters never held one."""
+    link and nothing else; the activity counters never held one. What others wrote about them in
+    shared records (a class's notes, a certificate number from elsewhere) is cleared first."""
+    forget_in_shared_records(session, user)
     kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
                            .values(user_id=None)).rowcount
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))

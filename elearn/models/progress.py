@@ -142,8 +142,9 @@ class TrainedResident(Base):
 class ExternalTraining(Base):
     """A certificate from another recognised programme (e.g. the national "Bình dân học vụ số"),
     recorded by a trainer who saw it. Reports show these apart; the official chooses whether they
-    count toward the rate. Like TrainedResident it keeps the report fields and survives erasure.
-    `trained_here` is set once the person is also trained on this platform, so no one counts twice.
+    count toward the rate. Like TrainedResident it keeps the report fields and survives erasure
+    (without its certificate number). `trained_here` and `trained_here_on` are set once the person
+    is also trained on this platform, so no one counts twice.
     """
 
     __tablename__ = "external_trainings"
@@ -158,5 +159,8 @@ class ExternalTraining(Base):
     certificate_number: Mapped[str] = mapped_column(String(64))
     certified_on: Mapped[date] = mapped_column(Date)
     trained_here: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The day the person became trained here: the certificate counts on its own only before it. Kept
+    # on this row, not read through the person's trained row, because an erasure cuts that link.
+    trained_here_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

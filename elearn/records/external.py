@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from elearn.audit import audit
@@ -81,12 +81,17 @@ def _report_fields(user: User) -> dict:
             "labour_age_until": labour_until}
 
 
+def _trained_here(session: Session, user_id: int) -> dict:
+    trained_on = session.scalar(select(TrainedResident.trained_on).where(TrainedResident.user_id == user_id))
+    return {"trained_here": trained_on is not None, "trained_here_on": trained_on}
+
+
 def save_external(session: Session, resident: User, certificate: Certificate, actor_id: int) -> ExternalTraining:
     """Record (or correct) the resident's certificate from elsewhere. Saving the same thing twice
     (a double tap, even two at once) keeps one row and audits one change."""
     values = {"programme": programme_value(certificate), "certificate_number": certificate.number.strip(),
               "certified_on": certificate.certified_on, **_report_fields(resident),
-              "trained_here": bool(session.scalar(select(exists().where(TrainedResident.user_id == resident.id))))}
+              **_trained_here(session, resident.id)}
     inserted = insert_new(session, ExternalTraining, {"user_id": resident.id, "recorded_by_id": actor_id, **values},
                           unique=("user_id",))
     record = external_of(session, resident.id)
@@ -102,11 +107,11 @@ def save_external(session: Session, resident: User, certificate: Certificate, ac
     return record
 
 
-def mark_trained_here(session: Session, user_id: int) -> None:
-    """The person is now trained on this platform: their certificate from elsewhere no longer counts
-    on its own."""
+def mark_trained_here(session: Session, user_id: int, trained_on: date) -> None:
+    """The person is now trained on this platform: from `trained_on` their certificate from elsewhere
+    no longer counts on its own."""
     session.execute(update(ExternalTraining).where(ExternalTraining.user_id == user_id)
-                    .values(trained_here=True))
+                    .values(trained_here=True, trained_here_on=trained_on))
 
 
 def correct_external_record(session: Session, user: User) -> None:

@@ -91,7 +91,7 @@ def record_trained(session: Session, user: User, trained_on: date, required_set:
     }, unique=("user_id",))
     if inserted is not None:
         count_months(session, user.village_id, trained_on, labour_from, labour_until)
-        mark_trained_here(session, user.id)  # a certificate from elsewhere no longer counts on its own
+        mark_trained_here(session, user.id, trained_on)  # a certificate from elsewhere no longer counts on its own
 
 
 def correct_trained_record(session: Session, user: User) -> None:

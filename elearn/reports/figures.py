@@ -279,9 +279,10 @@ def _registered(session: Session, villages: list[int], day: date) -> list:
 
 def _external_only(on: date):
     """Certified elsewhere by `on`, and not counted as trained here on `on`: not trained here at all,
-    or trained here only later (an erased person's link is gone: their trained row counts them)."""
+    or trained here only later. The day trained here is kept on the certificate's row, so an erasure
+    (which cuts the person's links) changes no day's figures."""
     return and_(ExternalTraining.certified_on <= on,
-                or_(ExternalTraining.trained_here.is_(False), TrainedResident.trained_on > on))
+                or_(ExternalTraining.trained_here.is_(False), ExternalTraining.trained_here_on > on))
 
 
 def _external_labour_age(on: date):
@@ -291,12 +292,11 @@ def _external_labour_age(on: date):
 def _external(session: Session, villages: list[int], day: date, since: date, month_ends: list[date]) -> list:
     """Per village and sex: certificates from elsewhere only, any age and of labour age in the period,
     then of labour age at each month's end (the last is the report's day). The table holds a few
-    rows per village, joined to the trained rows by the person's unique link."""
+    rows per village."""
     return session.execute(
         select(ExternalTraining.village_id, ExternalTraining.sex, _count(_external_only(day)),
                _count(and_(_external_labour_age(day), ExternalTraining.certified_on >= since)),
                *(_count(_external_labour_age(end)) for end in month_ends))
-        .outerjoin(TrainedResident, TrainedResident.user_id == ExternalTraining.user_id)
         .where(ExternalTraining.village_id.in_(villages), ExternalTraining.certified_on <= day)
         .group_by(ExternalTraining.village_id, ExternalTraining.sex)).all()
 

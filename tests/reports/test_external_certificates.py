@@ -23,11 +23,12 @@ from tests.reports.conftest import DAY, trained
 from tests.reports.test_dashboard import statements_of
 
 
-def certificate(village, birth=date(1990, 1, 1), sex="female", on=date(2025, 6, 1), trained_here=False, user_id=None):
+def certificate(village, birth=date(1990, 1, 1), sex="female", on=date(2025, 6, 1), trained_here=False, user_id=None,
+                trained_here_on=None):
     start, until = labour_age_window(birth, sex)
     return ExternalTraining(user_id=user_id, village_id=village.id, sex=sex, labour_age_from=start,
                             labour_age_until=until, programme="binh-dan-hoc-vu-so", certificate_number="BD-1",
-                            certified_on=on, trained_here=trained_here)
+                            certified_on=on, trained_here=trained_here, trained_here_on=trained_here_on)
 
 
 def erase(db, user_id):
@@ -90,7 +91,8 @@ def test_someone_also_trained_here_counts_once(db, commune):
     db.flush()
     set_id = db.scalar(select(RequiredSet.id))
     db.add(trained(commune.a, date(1992, 2, 2), on=date(2026, 3, 10), set_id=set_id, user_id=person.id))
-    db.add(certificate(commune.a, date(1992, 2, 2), on=date(2025, 6, 1), trained_here=True, user_id=person.id))
+    db.add(certificate(commune.a, date(1992, 2, 2), on=date(2025, 6, 1), trained_here=True, user_id=person.id,
+                       trained_here_on=date(2026, 3, 10)))
     db.commit()
     root = db.get(Unit, commune.commune.id)
     now = build_report(db, root, DAY, include_external=True)
@@ -102,6 +104,8 @@ def test_someone_also_trained_here_counts_once(db, commune):
     assert db.scalar(select(TrainedResident.user_id).where(TrainedResident.trained_on == date(2026, 3, 10))) is None
     after = build_report(db, root, DAY, include_external=True)
     assert (after.total.trained_counted, after.total.external_counted) == (20, 0)
+    # ... and a day before they were trained here still counts the certificate, as it did.
+    assert build_report(db, root, date(2025, 12, 31), include_external=True).total.external_counted == 1
 
 
 def test_an_erased_persons_certificate_still_counts(db, commune):
