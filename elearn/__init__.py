@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_mapping(settings.from_environment(config or {}))
     app.config.from_mapping(config or {})
-    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    Path(app.config["INSTANCE_PATH"]).mkdir(mode=0o700, parents=True, exist_ok=True)  # secret key, SQLite file
     app.url_map.converters["id"] = IdConverter
 
     from elearn.auth.services import configure_hashing

@@ -35,7 +35,7 @@ def load_or_create_secret_key(folder: Path) -> str:
     from_env = os.environ.get("ELEARN_SECRET_KEY")
     if from_env:
         return from_env
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the key and the database: the owner's only
     key_file = folder / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
