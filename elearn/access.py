@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
@@ -136,15 +136,24 @@ def unit_in_token_scope(session: Session, token: ApiToken, unit_id: int) -> Unit
     return session.scalar(select(Unit).where(Unit.id == unit_id, in_subtree([token.unit])))
 
 
+def needs_consent(user: User) -> bool:
+    """A resident who has not agreed to the current privacy notice: never, withdrawn, or an older
+    version. Staff accounts are created by an admin and do not learn under the residents' notice."""
+    if is_staff(user):
+        return False
+    consent = user.active_consent
+    return consent is None or consent.notice_version != current_app.config["PRIVACY_NOTICE_VERSION"]
+
+
 def consent_required(view):
-    """Signed in and consenting to the privacy notice; after a withdrawal, ask again.
-    Staff accounts are created by an admin and do not learn under the residents' notice."""
+    """Signed in and consenting to the current privacy notice; after a withdrawal or a new version
+    of the notice, ask again."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not is_staff(current_user) and current_user.active_consent is None:
+        if needs_consent(current_user):
             return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

@@ -149,6 +149,26 @@ def users_create(role: str, phone: str, full_name: str, unit_id: int | None, pas
     click.echo(f"Created {role} account for {phone}.")
 
 
+@click.group("privacy", help="Personal data: retention.")
+def privacy_cli():
+    pass
+
+
+@privacy_cli.command("purge", help=(
+    "Remove what is past its retention period (RETENTION_DAYS; README \"Retention\"): old audit entries, "
+    "expired one-time codes, accounts whose consent was withdrawn long ago, accounts opened in person and "
+    "never used. One transaction; safe to run daily from cron (a second run removes nothing more). Prints "
+    "counts only, never anyone's data."))
+@with_appcontext
+@transactional
+def privacy_purge():
+    from elearn.models.types import utcnow
+    from elearn.privacy import purge
+
+    removed = purge(db_session(), utcnow(), current_app.config["RETENTION_DAYS"])
+    click.echo("Removed: " + ", ".join(f"{key.replace('_', ' ')} {count}" for key, count in removed.items()))
+
+
 @click.group("db", help="Database schema.")
 def db_cli():
     pass
@@ -327,6 +347,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(serve)
     app.cli.add_command(prepare_command)
     app.cli.add_command(demo_command)

@@ -75,7 +75,15 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ("vi", "en"),
-    "PRIVACY_NOTICE_VERSION": "2026-11",
+    # Bumped whenever the notice's content changes: residents who agreed to an older one are asked again.
+    "PRIVACY_NOTICE_VERSION": "2026-12",
+    # How long personal data is kept (`elearn privacy purge`, daily; README "Retention" gives the reasons).
+    "RETENTION_DAYS": {
+        "audit": 730,  # audit entries (the units' history aside): two report years, for complaints and breaches
+        "codes": 30,  # one-time codes, counted from their expiry
+        "withdrawn": 90,  # an account whose consent was withdrawn and not given again: then erased
+        "pending": 180,  # an account opened for someone who never signed in nor learned: then erased
+    },
     "LOGIN_LIMITS": "10 per 15 minutes",
     # Tries of a one-time code from one address (the phone's own limit is LOGIN_LIMITS).
     "CODE_IP_LIMITS": "30 per hour",

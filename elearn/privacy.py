@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from elearn.models import ExternalTraining, TrainingAttendance, TrainingSession, User
+from elearn.models import (AuditEvent, Certificate, ConsentRecord, CourseCompletion, ExternalTraining, LessonView,
+                           OneTimeCode, QuizAttempt, RoleAssignment, TrainedResident, TrainingAttendance,
+                           TrainingSession, User)
 
 REDACTED = "[đã xóa]"  # stored text, read by trainers in Vietnamese: not a UI string
 _SEPARATORS = r"[\s.\-()]*"
@@ -70,3 +72,55 @@ def forget_in_shared_records(session: Session, user: User) -> None:
     session.execute(update(ExternalTraining).where(ExternalTraining.user_id == user.id)
                     .values(certificate_number=""))
     session.flush()
+
+
+# -- retention: `elearn privacy purge` ------------------------------------------------------------
+
+PURGED = ("audit_entries", "one_time_codes", "withdrawn_accounts", "pending_accounts")
+
+
+def _is_resident():
+    """Not staff (staff accounts are the admin's to close) and not sample data (removed with its units)."""
+    return ~or_(exists().where(RoleAssignment.user_id == User.id), User.is_demo.is_(True))
+
+
+def withdrawn_before(cutoff: datetime):
+    """select(User) of residents whose consent is withdrawn, last withdrawn before `cutoff`, and not
+    given again since."""
+    any_consent = exists().where(ConsentRecord.user_id == User.id)
+    active = exists().where(ConsentRecord.user_id == User.id, ConsentRecord.withdrawn_at.is_(None))
+    last_withdrawn = (select(func.max(ConsentRecord.withdrawn_at)).where(ConsentRecord.user_id == User.id)
+                      .scalar_subquery())
+    return select(User).where(_is_resident(), any_consent, ~active, last_withdrawn < cutoff)
+
+
+def pending_before(cutoff: datetime):
+    """select(User) of accounts a trainer opened before `cutoff` for someone who never set their
+    password with the code, never signed in and has nothing recorded: no lesson, attempt, completion,
+    certificate, trained row, class attended or certificate from elsewhere."""
+    unused = [~exists().where(model.user_id == User.id) for model in (
+        LessonView, QuizAttempt, CourseCompletion, Certificate, TrainedResident, TrainingAttendance, ExternalTraining)]
+    code_used = exists().where(OneTimeCode.user_id == User.id, OneTimeCode.used_at.is_not(None))
+    return select(User).where(_is_resident(), User.registered_by_id.is_not(None), User.last_sign_in_at.is_(None),
+                              User.created_at < cutoff, ~code_used, *unused)
+
+
+def purge(session: Session, now: datetime, days: dict[str, int]) -> dict[str, int]:
+    """Remove what is past its retention period (config RETENTION_DAYS); returns counts only. Running
+    it twice removes nothing more. Accounts are erased the way a resident's own erasure does it (their
+    trained row and anonymous counts stay); the units' history, which holds no one's data, is kept."""
+    from elearn.admin.services import UNIT_HISTORY_ACTIONS
+    from elearn.auth.services import erase_account
+
+    removed = dict.fromkeys(PURGED, 0)
+    for key, statement in (("withdrawn_accounts", withdrawn_before(now - timedelta(days=days["withdrawn"]))),
+                           ("pending_accounts", pending_before(now - timedelta(days=days["pending"])))):
+        for user in session.scalars(statement).all():
+            erase_account(session, user, reason=key)
+            removed[key] += 1
+    removed["one_time_codes"] = session.execute(delete(OneTimeCode).where(
+        OneTimeCode.expires_at < now - timedelta(days=days["codes"]))).rowcount
+    removed["audit_entries"] = session.execute(delete(AuditEvent).where(
+        AuditEvent.at < now - timedelta(days=days["audit"]), AuditEvent.action.not_in(UNIT_HISTORY_ACTIONS))).rowcount
+    session.flush()
+    return removed

@@ -264,7 +264,7 @@ def _export_attempt(attempt: QuizAttempt) -> dict:
     }
 
 
-def erase_account(session: Session, user: User) -> None:
+def erase_account(session: Session, user: User, reason: str = "own_request") -> None:
     """Erase a person and everything about them (the database cascades to their progress).
 
     What the commune's figures count stays without the person: their trained-person row loses its
@@ -276,6 +276,6 @@ def erase_account(session: Session, user: User) -> None:
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
-    audit(session, "account_deleted", trained_record_kept=bool(kept))
+    audit(session, "account_deleted", trained_record_kept=bool(kept), reason=reason)
     session.delete(user)
     session.flush()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from elearn.access import needs_consent
 from elearn.audit import audit
 from elearn.auth import services
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
@@ -123,6 +124,8 @@ def sign_in():
         return render_template("auth/sign_in.html", form=form), 400
     session.clear()  # a fresh session at sign-in
     login_user(user, remember=form.remember.data)
+    if needs_consent(user):  # a new version of the privacy notice (or consent withdrawn): asked first
+        target = url_for("auth.consent", next=target)
     return _remember_device(redirect(target), user.phone)
 
 
@@ -196,7 +199,8 @@ def set_language():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("auth/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"])
+    return render_template("auth/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                           retention=current_app.config["RETENTION_DAYS"])
 
 
 @bp.route("/consent", methods=["GET", "POST"])
@@ -207,7 +211,9 @@ def consent():
         services.give_consent(db_session(), current_user, current_app.config["PRIVACY_NOTICE_VERSION"])
         next_url = request.args.get("next")
         return redirect(next_url if is_safe_next(next_url) else url_for("learn.courses"))
-    return render_template("auth/consent.html", form=form), 400 if request.method == "POST" else 200
+    # Someone who agreed to an older notice is told what changed; someone who withdrew, how to come back.
+    return render_template("auth/consent.html", form=form, notice_changed=current_user.active_consent is not None,
+                           version=current_app.config["PRIVACY_NOTICE_VERSION"]), 400 if request.method == "POST" else 200
 
 
 @bp.get("/me")
@@ -267,7 +273,8 @@ def withdraw_consent():
         services.withdraw_consent(db_session(), current_user)
         flash(_("Bạn đã rút lại sự đồng ý. Bạn sẽ không học tiếp được cho đến khi đồng ý lại."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/withdraw_consent.html", form=form)
+    return render_template("auth/withdraw_consent.html", form=form,
+                           days=current_app.config["RETENTION_DAYS"]["withdrawn"])
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])

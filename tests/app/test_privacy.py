@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields, is_dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import JSON, Date, String, Text, or_, select
+from sqlalchemy import JSON, Date, String, Text, func, or_, select
 
 from elearn.db import Base
-from elearn.models import Certificate, PopulationFigure, Unit, User
+from elearn.models import (AuditEvent, Certificate, ConsentRecord, ExternalTraining, OneTimeCode, PopulationFigure,
+                           RequiredSet, TrainedResident, Unit, User)
+from elearn.models.types import utcnow
 from elearn.reports.figures import build_report, open_data_counts
 from elearn.units import plain
 from tests.app.fieldwork import form_fields
@@ -240,3 +242,123 @@ def test_erasure_keeps_the_figures_of_past_days(app, db, client, lan_everywhere)
     assert before[0][0].total.external == 1
     client.post("/me/delete", data={"password": PASSWORD, "csrf_token": csrf_token(client, "/me/delete")})
     assert figures(db, commune_id, days) == before
+
+
+# -- the notice and consent versions ----------------------------------------------------------------
+
+def test_the_notice_is_plain_and_states_the_retention_periods_of_the_config(app, client):
+    app.config["RETENTION_DAYS"] = {"audit": 731, "codes": 31, "withdrawn": 91, "pending": 181}
+    page = client.get("/privacy").get_data(as_text=True)
+    for days in (731, 31, 91, 181):
+        assert f"{days} ngày" in page
+    for heading in ("Chúng tôi giữ những gì", "Để làm gì", "Ai được xem", "Giữ bao lâu", "Quyền của bạn",
+                    "Cần hỏi thì hỏi ai"):
+        assert heading in page
+    assert app.config["PRIVACY_NOTICE_VERSION"] in page and "72 giờ" in page
+
+
+def test_a_resident_who_agreed_to_an_older_notice_is_asked_again_at_the_next_sign_in(app, client, db, auth, courses):
+    auth.register()
+    first = app.config["PRIVACY_NOTICE_VERSION"]
+    auth.sign_out()
+    app.config["PRIVACY_NOTICE_VERSION"] = "2099-01"
+    response = auth.sign_in(next="/me")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/consent?next=")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "vừa được cập nhật (phiên bản 2099-01)" in page
+    assert client.get("/courses/alpha").headers["Location"].startswith("/consent")  # learning waits too
+    agreed = client.post(response.headers["Location"], data={"consent": "y", "csrf_token": csrf_token(client, "/consent")})
+    assert agreed.status_code == 302 and client.get("/courses/alpha").status_code == 200
+    db.expire_all()
+    user = db.scalar(select(User))
+    assert [(c.purpose, c.notice_version, c.withdrawn_at) for c in user.consents] == [
+        ("learning", first, None), ("learning", "2099-01", None)]
+    assert all(c.given_at for c in user.consents)
+    events = db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "consent_given")).all()
+    assert events == [{"notice_version": "2099-01"}]
+
+
+def test_withdrawing_says_how_long_the_data_waits_and_records_when(app, client, db, auth, courses):
+    auth.register()
+    assert "90 ngày" in client.get("/me/withdraw-consent").get_data(as_text=True)
+    client.post("/me/withdraw-consent", data={"csrf_token": csrf_token(client, "/me/withdraw-consent")})
+    db.expire_all()
+    (record,) = db.scalar(select(User)).consents
+    assert record.withdrawn_at is not None
+    assert auth.sign_out() and auth.sign_in().headers["Location"].startswith("/consent")
+
+
+# -- retention: elearn privacy purge ----------------------------------------------------------------
+
+def _person(db, phone, village_id, *, days_old=0, consent=True, withdrawn_days=None, registered_by=None,
+            signed_in=True):
+    now = utcnow()
+    user = User(full_name=f"Người {phone[-3:]}", phone=phone, password_hash="-", session_token=f"t{phone}",
+                village_id=village_id, sex="female", birth_date=date(1980, 1, 1), created_at=now - timedelta(days=days_old),
+                registered_by_id=registered_by, last_sign_in_at=now if signed_in else None)
+    if consent:
+        user.consents.append(ConsentRecord(purpose="learning", notice_version="2026-12", given_at=user.created_at,
+                                           withdrawn_at=now - timedelta(days=withdrawn_days)
+                                           if withdrawn_days is not None else None))
+    db.add(user)
+    db.flush()
+    return user
+
+
+@pytest.fixture
+def aged(app, db, villages):
+    """Rows on both sides of each retention period (90 days withdrawn, 180 pending, 30 codes, 730 audit)."""
+    now = utcnow()
+    trainer = make_staff(db, "trainer", villages[0], TRAINER_PHONE)
+    v = villages[0]
+    people = {
+        "withdrawn_long_ago": _person(db, "+84912000001", v, days_old=400, withdrawn_days=100),
+        "withdrawn_lately": _person(db, "+84912000002", v, days_old=400, withdrawn_days=10),
+        "agreed_again": _person(db, "+84912000007", v, days_old=400, withdrawn_days=100),
+        "pending_long": _person(db, "+84912000003", v, days_old=200, registered_by=trainer.id, signed_in=False),
+        "pending_lately": _person(db, "+84912000004", v, days_old=20, registered_by=trainer.id, signed_in=False),
+        "pending_but_learned": _person(db, "+84912000005", v, days_old=200, registered_by=trainer.id,
+                                       signed_in=False),
+        "active": _person(db, "+84912000006", v, days_old=900),
+    }
+    people["agreed_again"].consents.append(ConsentRecord(purpose="learning", notice_version="2026-12"))
+    set_id = RequiredSet(course_key="", course_ids=[], course_titles=[])
+    db.add(set_id)
+    db.flush()
+    db.add(TrainedResident(user_id=people["withdrawn_long_ago"].id, village_id=v, sex="female",
+                           trained_on=date(2025, 5, 5), method="self", required_set_id=set_id.id))
+    db.add(ExternalTraining(user_id=people["pending_but_learned"].id, village_id=v, sex="female",
+                            programme="binh-dan-hoc-vu-so", certificate_number="X", certified_on=date(2025, 1, 1)))
+    active = people["active"]
+    db.add_all([OneTimeCode(user_id=active.id, purpose="reset", code_hash="a", expires_at=now - timedelta(days=40)),
+                OneTimeCode(user_id=active.id, purpose="reset", code_hash="b", expires_at=now - timedelta(days=10)),
+                AuditEvent(action="signed_in", actor_id=active.id, subject_id=active.id, at=now - timedelta(days=800)),
+                AuditEvent(action="signed_in", actor_id=active.id, subject_id=active.id, at=now - timedelta(days=10)),
+                AuditEvent(action="unit_added", actor_id=trainer.id, at=now - timedelta(days=800),
+                           detail={"unit_id": v})])
+    db.commit()
+    return {key: (user.id, user.phone, user.full_name) for key, user in people.items()}
+
+
+def test_purge_removes_what_is_past_its_period_once_and_prints_counts_only(app, db, runner, aged):
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == ("Removed: audit entries 1, one time codes 1, withdrawn accounts 1, "
+                                     "pending accounts 1")
+    for _id, phone, name in aged.values():
+        assert phone not in result.output and name not in result.output
+    db.expire_all()
+    left = set(db.scalars(select(User.phone)))
+    gone = {aged[key][1] for key in ("withdrawn_long_ago", "pending_long")}
+    assert left & gone == set() and {aged[key][1] for key in aged} - gone <= left
+    # The erased person still counts where the reports count: their trained row, without them.
+    assert db.scalar(select(TrainedResident.user_id)) is None
+    assert db.scalar(select(func.count(OneTimeCode.id))) == 1
+    kept = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert kept[:2] == ["signed_in", "unit_added"]  # the recent sign-in and the unit's history
+    assert db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "account_deleted")).all() == [
+        {"trained_record_kept": True, "reason": "withdrawn_accounts"},
+        {"trained_record_kept": False, "reason": "pending_accounts"}]
+    again = runner.invoke(args=["privacy", "purge"])
+    assert again.output.strip() == ("Removed: audit entries 0, one time codes 0, withdrawn accounts 0, "
+                                    "pending accounts 0")

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from elearn.config import DEFAULTS
 from elearn.models import AuditEvent, OneTimeCode, QuizAttempt, RoleAssignment, User
 from tests.conftest import PASSWORD, csrf_token
 
@@ -31,7 +32,7 @@ def make_resident(db, village_id, phone, name="Nguyễn Thị Lan", consent=True
     user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token(),
                 village_id=village_id, sex="female", birth_date=__import__("datetime").date(1975, 3, 25))
     if consent:
-        user.consents.append(ConsentRecord(purpose="learning", notice_version="2026-11"))
+        user.consents.append(ConsentRecord(purpose="learning", notice_version=DEFAULTS["PRIVACY_NOTICE_VERSION"]))
     db.add(user)
     db.commit()
     return user
