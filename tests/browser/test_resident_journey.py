@@ -1,7 +1,7 @@
 """A resident's whole path on a small phone, in a real browser against a real server.
 
 Register through the form, read every lesson of every required course by following
-"Bài tiếp theo", pass each quiz, open the certificate and its verify page. Along the way: no
+its "next" button (a POST), pass each quiz, open the certificate and its verify page. Along the way: no
 request leaves the server (no CDN, font or analytics), and a lesson fits a 360 px screen.
 """
 from __future__ import annotations
@@ -101,7 +101,7 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
         expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
         page.get_by_role("link", name="Bắt đầu bài 1").tap()
 
-        # Every lesson, by the "Bài tiếp theo" button; the last one leads to the quiz.
+        # Every lesson, by its "sang bài tiếp theo" button; the last one leads to the quiz.
         count = len(course.lesson_titles)
         for index, title in enumerate(course.lesson_titles, start=1):
             expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -123,11 +123,12 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
             if first_lesson_shot is None:
                 first_lesson_shot = screenshots / f"lesson-{course.slug}-{index}.png"
                 page.screenshot(path=str(first_lesson_shot), full_page=True)
+            # A button (a POST that records the lesson as read), not a link: opening a page records nothing.
             if index < count:
-                page.get_by_role("link", name="Bài tiếp theo").tap()
+                page.get_by_role("button", name="sang bài tiếp theo").tap()
             else:
-                expect(page.get_by_role("link", name="Bài tiếp theo")).to_have_count(0)
-                page.get_by_role("link", name="Làm bài kiểm tra").tap()
+                expect(page.get_by_role("button", name="sang bài tiếp theo")).to_have_count(0)
+                page.get_by_role("button", name="làm bài kiểm tra").tap()
 
         # The quiz: tap the right answers, read from the database, not written into this test.
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Bài kiểm tra: {course.title}")
