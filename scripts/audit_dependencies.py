@@ -57,9 +57,9 @@ def verdict(report: dict | None, service: str) -> tuple[int, list[str]]:
         lines.append("Update the lock (README: Updating the locked dependencies) and run the tests.")
         return 1, lines
     if not audited:
-        reason = skipped[0]["skip_reason"] if skipped else "no answer"
-        return 0, [f"{NOTHING_AUDITED} ({service}: {len(skipped)} of {len(dependencies)} packages skipped, "
-                   f"e.g. \"{reason}\")"]
+        why = (f"{len(skipped)} of {len(dependencies)} packages skipped, e.g. \"{skipped[0]['skip_reason']}\""
+               if skipped else "could not be reached")
+        return 0, [f"{NOTHING_AUDITED} ({service}: {why})"]
     lines = [f"pip-audit ({service}): {len(audited)} of {len(dependencies)} locked packages audited, "
              "no known vulnerabilities among them."]
     if skipped:
