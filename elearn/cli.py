@@ -226,6 +226,11 @@ def prepare(app: Flask) -> None:
         click.echo("Bundled courses have problems; the database keeps the courses it had:", err=True)
         for problem in errors.problems:
             click.echo(f"  {problem}", err=True)
+    from elearn.content.publish import resanitize_stored_html
+
+    cleaned = resanitize_stored_html(session)  # what an older renderer let into stored course HTML
+    if cleaned:
+        click.echo(f"Course HTML: {cleaned} stored text(s) cleaned by today's allow-list.")
     phone = os.environ.get("ELEARN_ADMIN_PHONE")
     if phone:
         from elearn.training.phones import normalize_phone

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from elearn.content.images import image_size_of
 from elearn.content.parse import CourseErrors, CourseSource, ParsedCourse, ParsedQuiz, Problem, parse_source
-from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, word_count
+from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, sanitize, word_count
 from elearn.models import Choice, Course, CourseMedia, CourseRevision, Lesson, Question, QuizVersion, User
 
 # Revisions written by `courses sync`: a bundled course whose newest revision is another kind was
@@ -229,3 +229,25 @@ def course_image(session: Session, slug: str, name: str) -> tuple[CourseMedia, b
     row = session.execute(select(CourseMedia, Course.status).join(Course, Course.id == CourseMedia.course_id)
                           .where(Course.slug == slug, CourseMedia.name == name)).first()
     return (row[0], row[1] == "published") if row else None
+
+
+def resanitize_stored_html(session: Session) -> int:
+    """Every stored HTML text (course intros, lessons, questions and explanations of every quiz
+    version) through today's allow-list again, so what an older renderer let in goes: an image
+    keeps its address only when it is one of its course's own media. Run at every start (`elearn
+    serve`, `elearn prepare`); changes, and counts, only the texts that differ."""
+    changed = 0
+    for course in session.scalars(select(Course)):
+        names = session.scalars(select(CourseMedia.name).where(CourseMedia.course_id == course.id))
+        own_images = frozenset(f"/courses/{course.slug}/media/{name}" for name in names)
+        texts = [(course, "intro_html")] + [(lesson, "body_html") for lesson in course.lessons] + [
+            (question, name) for version in course.quiz_versions for question in version.questions
+            for name in ("body_html", "explanation_html")]
+        for row, name in texts:
+            stored = getattr(row, name) or ""
+            clean = sanitize(stored, own_images)
+            if clean != stored:
+                setattr(row, name, clean)
+                changed += 1
+    session.flush()
+    return changed

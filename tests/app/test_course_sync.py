@@ -213,3 +213,27 @@ def test_an_image_changed_in_the_folder_gets_a_new_name_so_earlier_revisions_kee
     assert client.get("/courses/alpha/media/phone.svg").data == old
     assert b"#ccc" in client.get("/courses/alpha/media/phone-2.svg").data
     assert sync(db, synced).unchanged == ["alpha", "beta"]
+
+
+def test_stored_html_from_an_older_renderer_loses_foreign_images_at_start(app, db, runner, courses, monkeypatch):
+    """Lessons and quiz explanations stored before images were limited to the course's own media
+    are cleaned when the server starts (`elearn prepare` runs before `elearn serve` answers)."""
+    from elearn.content.publish import resanitize_stored_html
+    from elearn.models import Question
+
+    assert resanitize_stored_html(db) == 0  # today's HTML is left exactly as it is
+    lesson = db.scalar(select(Lesson).where(Lesson.slug == "mo-dau"))
+    question = db.scalars(select(Question)).first()
+    own = '<img src="/courses/alpha/media/phone.svg" alt="Máy">'
+    lesson.body_html += '<p><img src="/courses/alpha/lessons/tiep-theo">' + own + "</p>"
+    question.explanation_html = '<p><img src="https://evil.example/t.png">Giải thích</p>'
+    db.commit()
+    monkeypatch.setenv("ELEARN_ADMIN_PHONE", "0912000111")
+    monkeypatch.setenv("ELEARN_ADMIN_PASSWORD", "mot mat khau du dai 2026")
+    result = runner.invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert "2 stored text(s) cleaned" in result.output
+    db.expire_all()
+    body = db.get(Lesson, lesson.id).body_html
+    assert "lessons/tiep-theo" not in body and own.replace(' alt="Máy"', "") in body.replace(' alt="Máy"', "")
+    assert "evil.example" not in db.get(Question, question.id).explanation_html
