@@ -454,6 +454,7 @@ class Resident:
         self.phone_number = f"09{(index * 7919 + 1_000_000) % 100_000_000:08d}"
         self.phone = Phone(port, source_address(index), figures, outage)
         self.signed_in = False
+        self.account = "no"  # "yes" once registered, "maybe" when the registration's answer was lost
         self.stop = threading.Event()
 
     # The pages -------------------------------------------------------------
@@ -466,7 +467,12 @@ class Resident:
             "phone": self.phone_number, "birth_date": f"{1960 + self.index % 40}-0{1 + self.index % 9}-15",
             "sex": "female" if self.index % 2 else "male", "village_id": self.rng.choice(villages),
             "password": PASSWORD, "consent": "y"})
-        self.phone.request("POST", "/register", "POST /register", body, expect=(302,))
+        try:
+            self.phone.request("POST", "/register", "POST /register", body, expect=(302,))
+        except ServerGone:
+            self.account = "maybe"  # the server may have made it before the answer was lost
+            raise
+        self.account = "yes"
         self.signed_in = True
         with self.figures.lock:
             self.figures.registered += 1
@@ -476,7 +482,12 @@ class Resident:
         _, _, page = self.phone.request("GET", "/sign-in", "GET /sign-in")
         body = urlencode({"csrf_token": CSRF.search(page).group(1), "phone": self.phone_number,
                           "password": PASSWORD})
-        self.phone.request("POST", "/sign-in", "POST /sign-in", body, expect=(302,))
+        status, _, _ = self.phone.request("POST", "/sign-in", "POST /sign-in", body,
+                                          expect=(302, 400) if self.account == "maybe" else (302,))
+        if status == 400:  # the registration whose answer was lost did not happen after all
+            self.account = "no"
+            return
+        self.account = "yes"
         self.signed_in = True
         with self.figures.lock:
             self.figures.signed_in += 1
@@ -558,11 +569,13 @@ class Resident:
 
     def run(self, stop: threading.Event, returning: bool) -> None:
         self.stop = stop
+        self.account = "yes" if returning else self.account
         while not stop.is_set():
             try:
                 if not self.signed_in:
-                    self.sign_in() if returning else self.register()
-                    returning = True  # registered once: from now on signs in
+                    self.register() if self.account == "no" else self.sign_in()
+                    if not self.signed_in:
+                        continue
                 self.pause()
                 self.visit()
             except ServerGone:
@@ -606,16 +619,18 @@ def register_up_front(port: int, count: int, figures: Figures, concurrency: int 
 
 
 def start_residents(port: int, count: int, figures: Figures, stop: threading.Event, outage: threading.Event,
-                    think: float, double_tap: float, seed: int, returning: int) -> list[threading.Thread]:
-    """`count` residents; the first `returning` have accounts already and sign in, the others register."""
+                    think: float, double_tap: float, seed: int, returning: int, ramp: float = 0) -> list[threading.Thread]:
+    """`count` residents arriving evenly over `ramp` seconds (those who register and those who sign
+    in interleaved); the first `returning` have accounts already and sign in, the others register."""
     rng = random.Random(seed)
     threads = []
-    for index in range(count):
+    order = sorted(range(count), key=lambda index: index if index < returning else index - returning + 0.5)
+    for index in order:
         resident = Resident(index, port, figures, outage, random.Random(rng.random()), think, double_tap)
         thread = threading.Thread(target=resident.run, args=(stop, index < returning), daemon=True)
         threads.append(thread)
         thread.start()
-        time.sleep(0.01)  # the residents arrive over a second, not in one instant
+        time.sleep(max(0.01, ramp / count))
     return threads
 
 

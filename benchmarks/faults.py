@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             stop, outage = threading.Event(), threading.Event()
             started = time.monotonic()
             threads = start_residents(server.port, args.residents, figures, stop, outage, args.think,
-                                      args.double_tap, args.seed, returning)
+                                      args.double_tap, args.seed, returning, args.ramp)
             # Kill once the load is on (some quizzes answered), however slow the machine is.
             wait_for_attempts(figures, max(1, args.residents // 4), started + kill_at, started + kill_at + 90)
             acknowledged_before = len(figures.acknowledged)

@@ -45,11 +45,13 @@ def arguments(argv: list[str] | None = None, doc: str = __doc__) -> argparse.Nam
     parser.add_argument("--think", type=float, default=0.5,
                         help="Mean pause between a resident's pages, in seconds (default: %(default)s).")
     parser.add_argument("--double-tap", type=float, default=0.2, help="Share of quizzes sent twice at once.")
+    parser.add_argument("--ramp", type=float, default=10,
+                        help="Seconds over which the residents arrive, evenly (default: %(default)s).")
     parser.add_argument("--courses", type=Path, help="Courses folder to serve (default: the bundled one).")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.short:
-        args.residents, args.seconds, args.think = 10, 8, min(args.think, 0.2)
+        args.residents, args.seconds, args.think, args.ramp = 10, 8, min(args.think, 0.2), min(args.ramp, 1)
         args.courses = args.courses or PROJECT_ROOT / "tests" / "fixtures" / "courses"
     return args
 
@@ -57,7 +59,8 @@ def arguments(argv: list[str] | None = None, doc: str = __doc__) -> argparse.Nam
 def describe(args: argparse.Namespace, server: Server) -> None:
     log(f"elearn serve on {args.database} ({server.database.name}), workers {args.workers or 'default'}, "
         f"threads {args.threads or 'default'}; {args.residents} residents for {args.seconds:.0f} s, "
-        f"think {args.think} s mean, double taps {args.double_tap:.0%}, {os.cpu_count()} cores")
+        f"arriving over {args.ramp:.0f} s, think {args.think} s mean, double taps {args.double_tap:.0%}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
 
 def check_attempts(database: Database, acknowledged: dict[str, str], may_exist: set[str]) -> list[str]:
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             stop, outage = threading.Event(), threading.Event()
             started = time.monotonic()
             threads = start_residents(server.port, args.residents, figures, stop, outage, args.think,
-                                      args.double_tap, args.seed, returning)
+                                      args.double_tap, args.seed, returning, args.ramp)
             # A run that acknowledged no quiz proves nothing: a busy machine gets up to 60 s more.
             wait_for_attempts(figures, 1, started + args.seconds, started + args.seconds + 60)
             stop.set()
