@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     from elearn import config as settings
-    from elearn import access, assets, db, errors, i18n, security
+    from elearn import access, assets, db, errors, i18n, network, security
     from elearn.extensions import compress, csrf, limiter, login_manager
     from elearn.routing import IdConverter
 
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    network.init_app(app)  # accepted Host names, believed proxies
     errors.init_app(app)
     assets.init_app(app)
 

@@ -192,6 +192,11 @@ def db_upgrade():
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, threads: int):
     app = current_app._get_current_object()
+    from elearn.network import allow_bound_host
+
+    advice = allow_bound_host(app, host)
+    if advice:
+        click.echo(advice, err=True)
     transactional(prepare)(app)
     close_session()  # no connection may cross the fork into gunicorn's workers
     if workers is None:
@@ -214,6 +219,7 @@ def prepare(app: Flask) -> None:
     from elearn.migrate import upgrade
     from elearn.setup_data import ensure_admin, load_units
 
+    phone, password = _admin_settings()  # checked before anything is created
     upgrade(app.config["DATABASE_URL"])
     session = db_session()
     added = load_units(session)
@@ -231,12 +237,7 @@ def prepare(app: Flask) -> None:
     cleaned = resanitize_stored_html(session)  # what an older renderer let into stored course HTML
     if cleaned:
         click.echo(f"Course HTML: {cleaned} stored text(s) cleaned by today's allow-list.")
-    phone = os.environ.get("ELEARN_ADMIN_PHONE")
-    if phone:
-        from elearn.training.phones import normalize_phone
-
-        phone = normalize_phone(phone)
-    generated = ensure_admin(session, phone, os.environ.get("ELEARN_ADMIN_PASSWORD"))
+    generated = ensure_admin(session, phone, password)
     if generated:
         from elearn.training.phones import display_phone
         from elearn.setup_data import DEFAULT_ADMIN_PHONE
@@ -247,6 +248,31 @@ def prepare(app: Flask) -> None:
         click.echo(f"  password: {generated}")
         click.echo("Set ELEARN_ADMIN_PHONE and ELEARN_ADMIN_PASSWORD to choose them yourself.")
         click.echo("=" * 60)
+
+
+def _admin_settings() -> tuple[str | None, str | None]:
+    """ELEARN_ADMIN_PHONE and ELEARN_ADMIN_PASSWORD, refused (exit 1) when the phone is not a mobile
+    number or the password breaks the rules every password follows (elearn.training.passwords)."""
+    from elearn.setup_data import ADMIN_NAME, DEFAULT_ADMIN_PHONE
+    from elearn.training.passwords import MIN_LENGTH, password_problem
+    from elearn.training.phones import InvalidPhone, normalize_phone
+
+    phone, password = os.environ.get("ELEARN_ADMIN_PHONE"), os.environ.get("ELEARN_ADMIN_PASSWORD")
+    try:
+        phone = normalize_phone(phone) if phone else None
+    except InvalidPhone:
+        click.echo("ELEARN_ADMIN_PHONE is not a Vietnamese mobile number (e.g. 0912 345 678). Nothing was created.",
+                   err=True)
+        sys.exit(1)
+    problem = password_problem(password, phone=phone or DEFAULT_ADMIN_PHONE, full_name=ADMIN_NAME) if password else None
+    if problem:
+        reasons = {"too_short": f"shorter than {MIN_LENGTH} characters", "too_long": "longer than 128 characters",
+                   "too_common": "one of the most common passwords", "example": "the example shown on the pages",
+                   "personal": "the admin's own phone number or name"}
+        click.echo(f"ELEARN_ADMIN_PASSWORD refused: {reasons[problem]}. Choose a long phrase only you know, "
+                   "or unset it to have a strong one generated and printed once. Nothing was created.", err=True)
+        sys.exit(1)
+    return phone, password
 
 
 @click.command("demo", help=(

@@ -22,6 +22,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str]:
+    """A comma-separated variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def instance_path() -> Path:
     default = (Path.cwd() if INSTALLED else PROJECT_ROOT) / "instance"
     return Path(os.environ.get("ELEARN_INSTANCE_PATH") or default).resolve()
@@ -58,6 +63,11 @@ def from_environment(overrides: dict) -> dict:
         "COURSES_PATH": os.environ.get("ELEARN_COURSES_PATH") or str(DATA_ROOT / "courses"),
         "REDIS_URL": os.environ.get("ELEARN_REDIS_URL"),
         "SESSION_COOKIE_SECURE": _env_bool("ELEARN_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": _env_bool("ELEARN_SECURE_COOKIES", False),
+        # Host names this site answers to (with ELEARN_PUBLIC_URL's): a forged Host header gets 400.
+        "ALLOWED_HOSTS": _env_list("ELEARN_ALLOWED_HOSTS"),
+        # Proxies whose X-Forwarded-For/-Proto/-Host are believed (IPs or CIDRs); none by default.
+        "TRUSTED_PROXIES": _env_list("ELEARN_TRUSTED_PROXIES"),
         "PUBLIC_URL": os.environ.get("ELEARN_PUBLIC_URL"),
     }
 
@@ -84,9 +94,11 @@ DEFAULTS = {
         "withdrawn": 90,  # an account whose consent was withdrawn and not given again: then erased
         "pending": 180,  # an account opened for someone who never signed in nor learned: then erased
     },
-    "LOGIN_LIMITS": "10 per 15 minutes",
-    # Tries of a one-time code from one address (the phone's own limit is LOGIN_LIMITS).
-    "CODE_IP_LIMITS": "30 per hour",
+    # Failed sign-ins and one-time codes slow down (elearn.auth.throttle.SLOWDOWNS); they never lock out.
+    # "This phone already has an account" is said only so often (per address, and per phone).
+    "PHONE_TAKEN_LIMITS": {"address": ("5 per minute", "30 per hour"), "phone": ("10 per hour",)},
+    # Staff sessions end after this long without a request (residents stay signed in).
+    "STAFF_IDLE_MINUTES": 60,
     "RATELIMIT_HEADERS_ENABLED": False,
     # Phones on weak mobile data: gzip is understood everywhere and cheap for the server.
     "COMPRESS_ALGORITHM": ["gzip"],
@@ -95,6 +107,4 @@ DEFAULTS = {
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "image/svg+xml", "text/csv",
                            "application/javascript"],
     "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
-    # Staff sessions end after this long without a request (residents stay signed in).
-    "STAFF_IDLE_MINUTES": 60,
 }

@@ -76,14 +76,24 @@ class NewPasswordField(PasswordField):
         super().__init__(label, validators, **kwargs)
 
     def pre_validate(self, form):
-        problem = password_problem(self.data or "")
-        messages = {
-            "too_short": _l("Mật khẩu cần ít nhất 8 ký tự. Một câu ngắn dễ nhớ là tốt nhất."),
-            "too_long": _l("Mật khẩu dài quá 128 ký tự."),
-            "too_common": _l("Mật khẩu này quá dễ đoán. Hãy chọn một câu dài mà chỉ bạn nhớ."),
-        }
+        # A form that knows whose password this is says so: `password_owner()` gives the phone,
+        # full name and birth date that the password may not be (elearn.training.passwords).
+        owner = form.password_owner() if hasattr(form, "password_owner") else {}
+        problem = password_problem(self.data or "", **owner)
         if problem:
-            raise ValidationError(messages[problem])
+            raise ValidationError(password_message(problem))
+
+
+def password_message(problem: str):
+    """What to tell a person whose new password was refused (a reason from password_problem)."""
+    return {
+        "too_short": _l("Mật khẩu cần ít nhất 8 ký tự. Một câu ngắn dễ nhớ là tốt nhất."),
+        "too_long": _l("Mật khẩu dài quá 128 ký tự."),
+        "too_common": _l("Mật khẩu này quá dễ đoán. Hãy chọn một câu dài mà chỉ bạn nhớ."),
+        "example": _l("Đây là mật khẩu ví dụ, ai cũng biết. Hãy tự nghĩ một câu khác mà chỉ bạn nhớ."),
+        "personal": _l("Mật khẩu không được là số điện thoại, họ tên hay ngày sinh của bạn, vì người khác dễ "
+                       "đoán ra. Hãy chọn một câu dài mà chỉ bạn nhớ."),
+    }[problem]
 
 
 class _ChoiceMessage:

@@ -17,6 +17,7 @@ from elearn.units import ROLE_UNIT_KINDS, add_unit
 
 BUNDLED_UNITS = Path(__file__).resolve().parent / "data" / "units.yaml"
 DEFAULT_ADMIN_PHONE = "+84900000000"
+ADMIN_NAME = "Quản trị viên"
 
 
 def load_units(session: Session, path: Path = BUNDLED_UNITS) -> int:
@@ -46,7 +47,7 @@ def ensure_admin(session: Session, phone: str | None, password: str | None) -> s
     generated = None
     if not password:
         generated = password = secrets.token_urlsafe(12)
-    admin = User(full_name="Quản trị viên", phone=phone or DEFAULT_ADMIN_PHONE, password_hash=hash_password(password),
+    admin = User(full_name=ADMIN_NAME, phone=phone or DEFAULT_ADMIN_PHONE, password_hash=hash_password(password),
                  session_token=new_session_token())
     admin.assignments.append(RoleAssignment(role=ADMIN))
     session.add(admin)
@@ -66,7 +67,7 @@ def create_staff(session: Session, *, role: str, phone: str, full_name: str, uni
         normal = normalize_phone(phone)
     except InvalidPhone:
         raise StaffProblem(f"'{phone}' is not a Vietnamese mobile number") from None
-    problem = password_problem(password)
+    problem = password_problem(password, phone=normal, full_name=full_name)
     if problem:
         raise StaffProblem(f"password refused: {problem.replace('_', ' ')}")
     if session.scalar(select(User.id).where(User.phone == normal)):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -73,9 +74,14 @@ class RegistrationForm(ProfileFields):
         if self.needs_guardian() and not field.data:
             raise ValidationError(_l("Bạn chưa đủ 16 tuổi: cần cha, mẹ hoặc người giám hộ đồng ý."))
 
+    def password_owner(self) -> dict:
+        return {"phone": self.phone.normal, "full_name": self.full_name.data, "birth_date": self.birth_date.day}
+
 
 class ProfileForm(ProfileFields):
-    pass
+    # The phone number is what one signs in with: changing it asks for the password (checked by the service).
+    current_password = PasswordField(_l("Mật khẩu hiện tại (chỉ cần khi đổi số điện thoại)"),
+                                     render_kw={"autocomplete": "current-password", "maxlength": 128})
 
 
 class SignInForm(FlaskForm):
@@ -96,6 +102,10 @@ class ChangePasswordForm(FlaskForm):
                                      validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))],
                                      render_kw={"autocomplete": "current-password"})
     new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"))
+
+    def password_owner(self) -> dict:
+        user = current_user
+        return {"phone": user.phone, "full_name": user.full_name, "birth_date": user.birth_date}
 
 
 class ConsentForm(FlaskForm):
@@ -125,6 +135,9 @@ class CodeForm(FlaskForm):
             raise ValidationError(_l("Vui lòng nhập mã Tổ Công nghệ số cộng đồng đưa cho bạn."))
         if normalize_code(field.data) is None:
             raise ValidationError(_l("Mã gồm 8 chữ số, ví dụ 1234 5678. Hãy kiểm tra lại."))
+
+    def password_owner(self) -> dict:
+        return {"phone": self.phone.normal}  # name and birth date: checked once the code is (services)
 
     def validate_confirm_password(self, field):
         if not field.data:

@@ -16,6 +16,7 @@ from elearn.privacy import forget_in_shared_records
 from elearn.records import codes
 from elearn.records.external import programme_name
 from elearn.records.trained import correct_trained_record
+from elearn.training.passwords import password_problem
 
 from elearn.models import (
     AuditEvent,
@@ -50,6 +51,18 @@ def configure_hashing(**parameters) -> None:
 
 class PhoneTaken(Exception):
     """The phone number already has an account."""
+
+
+class WrongPassword(Exception):
+    """The current password was asked for and not given right."""
+
+
+class PasswordRefused(Exception):
+    """The new password breaks a rule of elearn.training.passwords; `problem` says which."""
+
+    def __init__(self, problem: str):
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -142,8 +155,12 @@ def change_password(session: Session, user: User, new_password: str) -> None:
 def set_password_with_code(session: Session, phone: str, code: str, new_password: str, secret_key: str,
                            now) -> User:
     """A person's new password from the one-time code a trainer (or an admin) gave them: the code is
-    spent and every other session of theirs ends. Raises codes.CodeNotAccepted."""
+    spent and every other session of theirs ends. Raises codes.CodeNotAccepted, or PasswordRefused
+    for a password made of the person's own phone, name or birth date."""
     user, record = codes.check_code(session, phone, code, secret_key, now)
+    problem = password_problem(new_password, phone=user.phone, full_name=user.full_name, birth_date=user.birth_date)
+    if problem:
+        raise PasswordRefused(problem)  # the code is not spent: the person picks another password
     codes.spend(session, user, record, now)
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
@@ -169,17 +186,27 @@ def withdraw_consent(session: Session, user: User) -> None:
 
 
 def update_profile(session: Session, user: User, *, full_name: str, phone: str, birth_date: date,
-                   sex: str, village_id: int) -> None:
-    if phone != user.phone and session.scalar(select(User.id).where(User.phone == phone)) is not None:
-        raise PhoneTaken()
+                   sex: str, village_id: int, password: str | None = None) -> list[str]:
+    """Correct one's own details; returns the names of the fields that changed. The phone number is
+    the sign-in name: changing it needs the current password (WrongPassword) and ends every other
+    session of the person (the caller signs this browser in again with the new token)."""
+    if phone != user.phone:
+        if not password or not password_matches(user, password):
+            raise WrongPassword()
+        if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+            raise PhoneTaken()
     changed = [name for name, value in (("full_name", full_name), ("phone", phone), ("birth_date", birth_date),
                                         ("sex", sex), ("village_id", village_id)) if getattr(user, name) != value]
     user.full_name, user.phone, user.birth_date, user.sex, user.village_id = (
         full_name, phone, birth_date, sex, village_id)
+    if "phone" in changed:
+        user.session_token = new_session_token()
     if changed:
+        # Field names only: neither number is written into the audit trail.
         audit(session, "profile_corrected", actor_id=user.id, subject_id=user.id, fields=changed)
         correct_trained_record(session, user)
     session.flush()  # a phone taken by someone else at this very moment: IntegrityError, a 409 page
+    return changed
 
 
 def export_data(session: Session, user: User) -> dict:

@@ -11,10 +11,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from elearn.access import needs_consent
 from elearn.audit import audit
-from elearn.auth import services
+from elearn.auth import services, throttle
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
                                ProfileForm, RegistrationForm, SignInForm)
 from elearn.db import db_session
+from elearn.forms import password_message
 from elearn.extensions import limiter
 from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
@@ -22,7 +23,6 @@ from elearn.models.types import utcnow
 from elearn.records.codes import MAX_FAILED_ATTEMPTS, CodeNotAccepted
 from elearn.units import active_villages
 from elearn.security import is_safe_next
-from elearn.training.phones import InvalidPhone, normalize_phone
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -48,15 +48,53 @@ def _known_device_for(phone: str) -> str | None:
     return data.get("device") if data.get("phone") == phone else None
 
 
-def _phone_key() -> str:
-    """Failures are counted per phone number, except on a phone that signed in to it before:
-    there they count per device, so an attacker cannot keep the resident out of their own phone."""
-    try:
-        phone = normalize_phone(request.form.get("phone", ""))
-    except InvalidPhone:
-        return "phone:invalid"
-    device = _known_device_for(phone)
-    return f"device:{device}" if device else f"phone:{phone}"
+def _throttle() -> throttle.Throttle:
+    return throttle.Throttle(limiter.storage, current_app.config.get("RATELIMIT_KEY_PREFIX", ""),
+                             current_app.config.get("LOGIN_SLOWDOWN"))
+
+
+def _counters(phone: str) -> list[tuple[str, str]]:
+    """Failures count per phone number and per address, except on a browser that signed in to this
+    phone before: there they count per device, so no one else's failures slow the resident down."""
+    return throttle.sign_in_counters(phone, request.remote_addr, _known_device_for(phone))
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 120:
+        return _("%(count)d giây", count=seconds)
+    return _("%(count)d phút", count=-(-seconds // 60))
+
+
+def _slowed_down(field, seconds: int) -> None:
+    field.errors.append(_("Đã có nhiều lần nhập sai. Để giữ an toàn, hãy chờ %(wait)s rồi thử lại.",
+                          wait=_wait_text(seconds)))
+
+
+def _phone_taken_wait(phone: str) -> int:
+    """Whether a phone has an account is told only a few times a minute per address (and an hour per phone)."""
+    limits = current_app.config["PHONE_TAKEN_LIMITS"]
+    checks = [(limit, "phone-taken-address", request.remote_addr or "") for limit in limits["address"]]
+    checks += [(limit, "phone-taken-phone", phone) for limit in limits["phone"]]
+    return max(_throttle().refused_for(*check) for check in checks)
+
+
+def _too_many_phone_taken(form, phone: str):
+    """The registration page with 429 while this address (or phone) has been told too often."""
+    wait = _phone_taken_wait(phone)
+    if not wait:
+        return None
+    form.phone.errors.append(_("Đã có quá nhiều lần đăng ký bằng số điện thoại đã có tài khoản. Để giữ an toàn, "
+                               "hãy chờ %(wait)s rồi thử lại.", wait=_wait_text(wait)))
+    form.password.errors.append(_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu."))
+    return render_template("auth/register.html", form=form), 429, {"Retry-After": str(wait)}
+
+
+def _count_phone_taken(phone: str) -> None:
+    limits = current_app.config["PHONE_TAKEN_LIMITS"]
+    for limit in limits["address"]:
+        _throttle().count(limit, "phone-taken-address", request.remote_addr or "")
+    for limit in limits["phone"]:
+        _throttle().count(limit, "phone-taken-phone", phone)
 
 
 def _remember_device(response, phone: str):
@@ -65,11 +103,6 @@ def _remember_device(response, phone: str):
     response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"], path="/sign-in")
     return response
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count: a resident who signs in well is never slowed down.
-    return response.status_code != 302
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -93,9 +126,12 @@ def register():
         notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         guardian_consent=bool(form.guardian_consent.data and form.needs_guardian()),
     )
+    if refused := _too_many_phone_taken(form, data.phone):
+        return refused
     try:
         user = services.register_resident(db_session(), data)
     except services.PhoneTaken:
+        _count_phone_taken(data.phone)
         form.phone.errors.append(_("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ Tổ Công nghệ số "
                                    "cộng đồng giúp nếu quên mật khẩu."))
         return render_template("auth/register.html", form=form), 400
@@ -106,9 +142,6 @@ def register():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], key_func=_phone_key, methods=["POST"],
-               deduct_when=_failed, scope="sign-in-phone")
-@limiter.limit("100 per 15 minutes", methods=["POST"], deduct_when=_failed, scope="sign-in-ip")
 def sign_in():
     next_url = request.args.get("next")
     target = next_url if is_safe_next(next_url) else url_for("learn.courses")
@@ -118,10 +151,16 @@ def sign_in():
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/sign_in.html", form=form, asked=bool(next_url)), status
+    counters = _counters(form.phone.normal)
+    if wait := _throttle().wait("sign-in", counters):  # looked at before the password: a slowdown
+        _slowed_down(form.password, wait)
+        return render_template("auth/sign_in.html", form=form), 429, {"Retry-After": str(wait)}
     user = services.authenticate(db_session(), form.phone.normal, form.password.data)
     if user is None:
+        _throttle().failed("sign-in", counters)
         form.password.errors.append(_("Số điện thoại hoặc mật khẩu chưa đúng. Vui lòng thử lại."))
         return render_template("auth/sign_in.html", form=form), 400
+    _throttle().forget("sign-in", counters[:1])  # the phone's (or this device's), never the address's
     session.clear()  # a fresh session at sign-in
     login_user(user, remember=form.remember.data)
     if needs_consent(user):  # a new version of the privacy notice (or consent withdrawn): asked first
@@ -144,27 +183,34 @@ def _code_message(refused: CodeNotAccepted) -> str:
     return _("Số điện thoại hoặc mã chưa đúng. Hãy kiểm tra lại cả hai.")
 
 
-def _code_page(form: CodeForm):
+def _code_page(form: CodeForm, wait: int = 0):
     if request.method == "POST" and not (form.new_password.errors or form.confirm_password.errors):
         form.new_password.errors = [_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")]
+    if wait:
+        return render_template("auth/code.html", form=form), 429, {"Retry-After": str(wait)}
     return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/code", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], key_func=_phone_key, methods=["POST"],
-               deduct_when=_failed, scope="code-phone")
-@limiter.limit(lambda: current_app.config["CODE_IP_LIMITS"], methods=["POST"],
-               deduct_when=_failed, scope="code-ip")
 def use_code():
-    """A new password with the one-time code from a trainer: the first one, or after forgetting it."""
+    """A new password with the one-time code from a trainer: the first one, or after forgetting it.
+    Wrong codes are slowed down like sign-ins, on counters of their own: failed sign-ins never stop a code."""
     form = CodeForm()
     if not form.validate_on_submit():
         return _code_page(form)
+    counters = _counters(form.phone.normal)
+    if wait := _throttle().wait("code", counters):
+        _slowed_down(form.code, wait)
+        return _code_page(form, wait)
     try:
         user = services.set_password_with_code(db_session(), form.phone.normal, form.code.data,
                                                form.new_password.data, current_app.secret_key, utcnow())
     except CodeNotAccepted as refused:
+        _throttle().failed("code", counters)
         form.code.errors.append(_code_message(refused))
+        return _code_page(form)
+    except services.PasswordRefused as refused:
+        form.new_password.errors.append(password_message(refused.problem))
         return _code_page(form)
     session.clear()  # whoever was signed in on this phone (often the trainer) is not any more
     login_user(user)
@@ -193,7 +239,8 @@ def set_language():
         services.set_locale(db_session(), current_user, code)
     next_url = request.form.get("next")
     response = redirect(next_url if is_safe_next(next_url) else url_for("learn.home"))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
@@ -232,13 +279,29 @@ def edit_profile():
     if not form.validate_on_submit():
         return render_template("auth/edit_profile.html", form=form), 400 if request.method == "POST" else 200
     try:
-        services.update_profile(db_session(), user, full_name=form.full_name.data, phone=form.phone.normal,
-                                birth_date=form.birth_date.day, sex=form.sex.data, village_id=form.village_id.data)
+        changed = services.update_profile(
+            db_session(), user, full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day,
+            sex=form.sex.data, village_id=form.village_id.data, password=form.current_password.data)
+    except services.WrongPassword:
+        form.current_password.errors.append(_("Để đổi số điện thoại, hãy nhập đúng mật khẩu hiện tại của bạn."))
+        return render_template("auth/edit_profile.html", form=form), 400
     except services.PhoneTaken:
         form.phone.errors.append(_("Số điện thoại này đã được dùng cho một tài khoản khác."))
         return render_template("auth/edit_profile.html", form=form), 400
-    flash(_("Đã lưu thông tin của bạn."), "success")
-    return redirect(url_for("auth.profile"))
+    if "phone" not in changed:
+        flash(_("Đã lưu thông tin của bạn."), "success")
+        return redirect(url_for("auth.profile"))
+    _stay_signed_in(user._get_current_object())  # the new sign-in name ended every other session
+    flash(_("Đã lưu thông tin. Từ nay bạn đăng nhập bằng số điện thoại mới; các điện thoại khác đã bị đăng xuất."),
+          "success")
+    return _remember_device(redirect(url_for("auth.profile")), user.phone)
+
+
+def _stay_signed_in(user) -> None:
+    """After the user's session token changed: this browser goes on with the new one (and keeps its
+    remember-me cookie if it had one); every other session is over."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 @bp.route("/me/password", methods=["GET", "POST"])

@@ -42,7 +42,8 @@ PROBLEMS = {
     "media_name_too_long": _l("Tên tệp ảnh dài quá 100 ký tự."),
     "media_type": _l("Ảnh phải là tệp .svg, .png, .jpg, .jpeg hoặc .webp."),
     "media_too_large": _l("Ảnh lớn quá %(kb)s KB."),
-    "unsafe_svg": _l("Ảnh SVG không được chứa mã chạy, sự kiện hay liên kết ra ngoài."),
+    "unsafe_svg": _l("Ảnh SVG chỉ được chứa hình vẽ: không có mã chạy, sự kiện, hoạt ảnh, thẻ style, ảnh nhúng "
+                     "hay liên kết ra ngoài."),
     "svg_not_utf8": _l("Ảnh SVG phải được lưu theo bảng mã UTF-8."),
     "not_image": _l("Tệp không phải là ảnh như tên của nó."),
     "too_many_pixels": _l("Ảnh có quá nhiều điểm ảnh."),
@@ -95,7 +96,8 @@ REFUSALS = {
     "image_missing": _l("Vui lòng chọn một ảnh."),
     "image_too_large": _l("Ảnh lớn quá 2 MB. Hãy chụp lại với cỡ nhỏ hơn hoặc thu nhỏ ảnh rồi tải lên."),
     "image_not_image": _l("Tệp này không phải là ảnh. Hãy chọn ảnh PNG, JPG, WebP hoặc SVG."),
-    "image_unsafe_svg": _l("Ảnh SVG này có mã chạy hoặc liên kết ra ngoài nên không được nhận. "
+    "image_unsafe_svg": _l("Ảnh SVG này có mã chạy, hoạt ảnh, thẻ style, ảnh nhúng hoặc liên kết ra ngoài nên không "
+                           "được nhận. "
                            "Hãy lưu lại thành ảnh PNG rồi tải lên."),
     "image_svg_not_utf8": _l("Ảnh SVG phải được lưu theo bảng mã UTF-8. Hãy lưu lại hoặc dùng ảnh PNG."),
     "image_too_many_pixels": _l("Ảnh quá lớn (quá nhiều điểm ảnh). Hãy thu nhỏ ảnh rồi tải lên."),

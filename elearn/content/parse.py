@@ -60,7 +60,7 @@ MESSAGES = {
     "media_type": "media must be one of .svg, .png, .jpg, .jpeg, .webp",
     "media_too_large": "image is larger than {kb} KB",
     "media_name_too_long": "image file name is longer than 100 characters",
-    "unsafe_svg": "SVG must not hold scripts, event handlers or links",
+    "unsafe_svg": "SVG must not hold scripts, event handlers, animation, style elements, embedded images or links",
     "svg_not_utf8": "SVG must be UTF-8 text",
     "not_image": "file is not the image its name says",
     "too_many_pixels": "image has too many pixels",

@@ -1,12 +1,17 @@
-"""Password rules (OWASP ASVS 5.0 level 2): length, not a common password; no composition rules."""
+"""Password rules (OWASP ASVS 5.0 level 2, 6.2.x): length, not a common password, not the person's
+own phone number, name or birth date, not the example the page shows; no composition rules."""
 from __future__ import annotations
 
+import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 _COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+# The example in the password hint of the registration and code pages (auth/register.html, code.html).
+HINT_EXAMPLES = ("luanuoctrabinh2025",)
 
 
 @cache
@@ -15,12 +20,45 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str) -> str | None:
-    """A short reason code, or None when the password is acceptable."""
+def password_problem(password: str, *, phone: str | None = None, full_name: str | None = None,
+                     birth_date: date | None = None) -> str | None:
+    """A short reason code, or None when the password is acceptable. Give what is known of the
+    person (phone in +84 form, full name, birth date) to refuse a password made of it."""
     if len(password) < MIN_LENGTH:
         return "too_short"
     if len(password) > MAX_LENGTH:
         return "too_long"
     if password.lower() in common_passwords() or len(set(password)) <= 2:
         return "too_common"
+    if password.strip().casefold() in HINT_EXAMPLES:
+        return "example"
+    if squeeze(password) in personal_forms(phone, full_name, birth_date):
+        return "personal"
     return None
+
+
+def squeeze(text: str) -> str:
+    """Letters and digits only, lower case, without Vietnamese diacritics: 'Nguyễn Thị  Lan' -> 'nguyenthilan'."""
+    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def personal_forms(phone: str | None, full_name: str | None, birth_date: date | None) -> set[str]:
+    """The person's own details as people type them, squeezed."""
+    forms: set[str] = set()
+    if phone:
+        national = phone.removeprefix("+84")
+        forms |= {national, "0" + national, "84" + national}
+    if full_name:
+        words = squeeze_words(full_name)
+        forms |= {"".join(words), "".join(words[-1:] + words[:-1])}  # 'Lan Nguyễn Thị' too
+    if birth_date:
+        d, m, y = birth_date.day, birth_date.month, birth_date.year
+        for day, month in {(f"{d:02d}", f"{m:02d}"), (str(d), str(m))}:
+            for year in (str(y), f"{y % 100:02d}"):
+                forms |= {day + month + year, year + month + day, month + day + year}
+    return {form for form in forms if form}
+
+
+def squeeze_words(text: str) -> list[str]:
+    return [squeeze(word) for word in text.split() if squeeze(word)]

@@ -158,8 +158,12 @@ def test_bad_input_on_the_code_page_is_answered_next_to_its_field(app, db, train
 
 
 def test_failed_tries_are_limited_per_phone_and_per_address(app, db, trainers, resident):
-    app.config["LOGIN_LIMITS"] = "3 per 15 minutes"
-    app.config["CODE_IP_LIMITS"] = "5 per hour"
+    from elearn.auth.throttle import Slowdown
+
+    # Slowed down, not locked out (tests/app/test_slowdown.py): after 2 free failures per phone, 4 per address.
+    app.config["LOGIN_SLOWDOWN"] = {"phone": Slowdown(free=2, first_wait=5, max_wait=60),
+                                    "address": Slowdown(free=4, first_wait=5, max_wait=30),
+                                    "device": Slowdown(free=10, first_wait=5, max_wait=60)}
     issue_code(signed_in(app, trainers[0].phone), resident.id)
     browser = app.test_client()
     statuses = [use(browser, "0000 0001").status_code for _ in range(4)]

@@ -113,3 +113,88 @@ def test_only_residents_under_16_are_asked_for_a_guardians_consent(client, auth)
     assert "guardian_consent" not in client.get("/register").get_data(as_text=True)
     page = auth.register(phone="123").get_data(as_text=True)
     assert "guardian_consent" not in page
+
+
+# A password people around the resident could guess.
+
+@pytest.mark.parametrize("password", ["0912 345 678", "+84912345678", "nguyen thi lan", "NGUYỄN THỊ LAN",
+                                      "25/03/1975", "1975-03-25", "25031975"])
+def test_the_own_phone_name_or_birth_date_is_no_password(auth, db, password):
+    response = auth.register(password=password)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "không được là số điện thoại, họ tên hay ngày sinh của bạn" in error_for(page, "password")
+    assert 'value="Nguyễn Thị Lan"' in page and db.scalar(select(User)) is None
+
+
+def test_the_example_in_the_hint_is_no_password(client, auth, db):
+    assert "luanuoctrabinh2025" in client.get("/register").get_data(as_text=True)
+    response = auth.register(password="LuaNuocTraBinh2025")
+    assert response.status_code == 400 and "mật khẩu ví dụ" in error_for(response.get_data(as_text=True), "password")
+
+
+def test_a_new_password_may_not_be_the_own_details_either(client, auth, db):
+    from tests.conftest import PASSWORD, csrf_token
+
+    auth.register()
+    for password in ("0912-345-678", "Nguyen Thi Lan", "25.03.1975"):
+        response = client.post("/me/password", data={"current_password": PASSWORD, "new_password": password,
+                                                      "csrf_token": csrf_token(client, "/me/password")})
+        assert response.status_code == 400
+        assert "không được là số điện thoại" in error_for(response.get_data(as_text=True), "new_password")
+
+
+# Whether a phone has an account is not told at speed.
+
+def probe(client, phone, **environ):
+    from tests.conftest import csrf_token
+
+    data = {"full_name": "Kẻ Dò Tìm", "phone": phone, "birth_date": "1990-01-01", "sex": "male",
+            "village_id": re.findall(r'<option value="([1-9]\d*)"', client.get("/register").get_data(as_text=True))[0],
+            "password": "mot cau rat dai de nho", "consent": "y", "csrf_token": csrf_token(client, "/register")}
+    return client.post("/register", data=data, **environ)
+
+
+def make_accounts(db, villages, count):
+    from elearn.auth.services import new_session_token
+
+    for n in range(count):
+        db.add(User(full_name=f"Người {n}", phone=f"+8491200{n:04d}", password_hash="x", session_token=new_session_token(),
+                    village_id=villages[0], sex="female", birth_date=date(1980, 1, 1)))
+    db.commit()
+
+
+def test_one_address_is_told_a_phone_is_taken_only_five_times_a_minute(app, db, villages):
+    make_accounts(db, villages, 8)
+    prober = app.test_client()
+    answers = [probe(prober, f"091200{n:04d}") for n in range(5)]
+    assert all("đã có tài khoản" in error_for(a.get_data(as_text=True), "phone") for a in answers)
+    refused = probe(prober, "0912000005")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "hãy chờ" in error_for(page, "phone") and "giây" in error_for(page, "phone")
+    assert "Số điện thoại này đã có tài khoản" not in page
+    # A free number from the same address gets the same wait: the answer tells nothing either way.
+    assert probe(app.test_client(), "0988 777 666").status_code == 429
+    assert db.scalar(select(User).where(User.phone == "+84988777666")) is None
+    # Someone at another address registers as usual.
+    elsewhere = probe(app.test_client(), "0988 777 666", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert elsewhere.status_code == 302
+
+
+def test_one_phone_is_told_it_is_taken_only_so_often_from_any_address(app, db, villages):
+    make_accounts(db, villages, 1)
+    for n in range(10):
+        response = probe(app.test_client(), "0912000000", environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+        assert response.status_code == 400
+    response = probe(app.test_client(), "0912000000", environ_base={"REMOTE_ADDR": "203.0.113.99"})
+    assert response.status_code == 429 and "phút" in error_for(response.get_data(as_text=True), "phone")
+
+
+def test_mistakes_in_the_form_are_not_counted_as_probes(app, db, villages):
+    prober = app.test_client()
+    for _ in range(8):
+        from tests.conftest import csrf_token
+
+        prober.post("/register", data={"phone": "0912 000 000", "csrf_token": csrf_token(prober, "/register")})
+    assert probe(prober, "0988 777 666").status_code == 302

@@ -83,3 +83,117 @@ def test_pages_and_the_stylesheet_are_sent_compressed_to_phones(client):
     css = client.get(css_url.group(1), headers={"Accept-Encoding": "gzip"})
     assert css.headers["Content-Encoding"] == "gzip" and "max-age=604800" in css.headers["Cache-Control"]
     css.close()
+
+
+# Cookies: Secure behind HTTPS (ELEARN_SECURE_COOKIES=true), HttpOnly and SameSite=Lax always.
+
+def cookies_after_sign_in(app) -> dict[str, str]:
+    """Every Set-Cookie header of a remembered sign-in and a language switch, by cookie name."""
+    client = app.test_client()
+    token = csrf_token(client, "/register")
+    client.post("/register", data={"full_name": "Nguyễn Thị Lan", "phone": "0912 345 678", "birth_date": "1975-03-25",
+                                   "sex": "female", "village_id": str(_a_village(app)),
+                                   "password": "lua nuoc tra binh 2025", "consent": "y", "csrf_token": token})
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/me")})
+    headers = []
+    response = client.post("/sign-in", data={"phone": "0912345678", "password": "lua nuoc tra binh 2025",
+                                             "remember": "y", "csrf_token": csrf_token(client, "/sign-in")})
+    assert response.status_code == 302
+    headers += response.headers.getlist("Set-Cookie")
+    response = client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/me")})
+    headers += response.headers.getlist("Set-Cookie")
+    return {header.split("=", 1)[0]: header for header in headers}
+
+
+def _a_village(app) -> int:
+    from elearn.db import db_session
+    from elearn.models import Unit
+    from elearn.setup_data import load_units
+
+    with app.app_context():
+        load_units(db_session())
+        db_session().commit()
+        return db_session().scalar(select(Unit.id).where(Unit.kind == "village"))
+
+
+def test_every_cookie_is_secure_httponly_and_lax_with_secure_cookies_on(app, monkeypatch, tmp_path):
+    from elearn import create_app
+
+    monkeypatch.setenv("ELEARN_SECURE_COOKIES", "true")
+    config = {key: app.config[key] for key in ("SECRET_KEY", "DATABASE_URL", "COURSES_PATH", "TESTING",
+                                                  "PASSWORD_HASH_PARAMETERS", "SERVER_NAME")}
+    secure_app = create_app({**config, "INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": "memory://"})
+    try:
+        cookies = cookies_after_sign_in(secure_app)
+    finally:
+        secure_app.extensions["elearn_engine"].dispose()
+    assert {"session", "remember_token", "device", "lang"} <= set(cookies), cookies
+    for name in ("session", "remember_token", "device", "lang"):
+        assert "; Secure" in cookies[name], cookies[name]
+        assert "; HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name], cookies[name]
+
+
+def test_cookies_are_httponly_and_lax_but_not_secure_over_plain_http(app):
+    cookies = cookies_after_sign_in(app)
+    for name in ("session", "remember_token", "device", "lang"):
+        assert "; Secure" not in cookies[name], cookies[name]
+        assert "; HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name], cookies[name]
+
+
+# Host names: a forged Host header decides no link.
+
+def test_a_forged_host_gets_a_400_page_not_a_500(client):
+    for path in ("/", "/sign-in", "/verify/ABCD-EFGH-JKMN", "/healthz", "/nowhere"):
+        response = client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 400, path
+        assert "địa chỉ chính thức" in response.get_data(as_text=True)
+    assert client.post("/sign-in", headers={"Host": "evil.example:8000"}).status_code == 400
+
+
+def test_the_certificate_qr_link_never_carries_a_forged_host(client, db, auth, courses):
+    from tests.helpers import answers, quiz_form, read_all_lessons, submit
+
+    auth.register()
+    for slug in ("alpha", "beta"):
+        read_all_lessons(client, db, slug)
+        submit(client, slug, {**quiz_form(client, slug), **answers(db, slug)})
+    page = client.get("/certificate").get_data(as_text=True)
+    assert "http://hocso.test/verify/" in page
+    forged = client.get("/certificate", headers={"Host": "evil.example"})
+    assert forged.status_code == 400 and "evil.example" not in forged.get_data(as_text=True)
+
+
+def test_the_test_hosts_and_the_machine_itself_are_answered(client):
+    for host in ("hocso.test", "localhost", "localhost:8000", "127.0.0.1:8000"):
+        assert client.get("/sign-in", headers={"Host": host}).status_code == 200, host
+
+
+def test_configured_hosts_are_answered_and_no_other(app, monkeypatch, tmp_path):
+    from elearn import create_app
+
+    monkeypatch.setenv("ELEARN_ALLOWED_HOSTS", "hocso.xa-an-binh.vn, 192.168.1.20")
+    monkeypatch.setenv("ELEARN_PUBLIC_URL", "https://hoc-so.example.vn/")
+    configured = create_app({"SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"],
+                             "INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": "memory://"})
+    try:
+        client = configured.test_client()
+        for host in ("hocso.xa-an-binh.vn", "192.168.1.20:8000", "hoc-so.example.vn", "localhost"):
+            assert client.get("/sign-in", headers={"Host": host}).status_code == 200, host
+        for host in ("evil.example", "hocso.xa-an-binh.vn.evil.example", "192.168.1.21"):
+            assert client.get("/sign-in", headers={"Host": host}).status_code == 400, host
+    finally:
+        configured.extensions["elearn_engine"].dispose()
+
+
+def test_serve_answers_its_own_address_and_warns_when_listening_everywhere(app, runner, monkeypatch):
+    import elearn.wsgi_server
+
+    served = []
+    monkeypatch.setattr(elearn.wsgi_server, "run", lambda *args: served.append(args))
+    monkeypatch.delenv("ELEARN_ADMIN_PASSWORD", raising=False)
+    result = runner.invoke(args=["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "ELEARN_PUBLIC_URL" in result.output and "ELEARN_ALLOWED_HOSTS" in result.output
+    result = runner.invoke(args=["serve", "--host", "192.168.1.20", "--port", "8123"])
+    assert "ELEARN_ALLOWED_HOSTS" not in result.output and len(served) == 2
+    assert app.test_client().get("/sign-in", headers={"Host": "192.168.1.20:8123"}).status_code == 200

@@ -84,13 +84,14 @@ def test_forms_without_a_csrf_token_are_refused(client, resident):
     assert client.get("/courses").status_code == 302
 
 
-def test_repeated_failures_for_one_phone_are_slowed_down(app, client, resident):
-    for _ in range(10):
-        assert resident.sign_in(password="wrong password!").status_code == 400
+def test_repeated_failures_for_one_phone_are_slowed_down_for_seconds(app, client, resident):
+    statuses = [resident.sign_in(password="wrong password!").status_code for _ in range(7)]
+    assert statuses == [400] * 6 + [429]  # five free failures, then a wait (tests/app/test_slowdown.py)
     response = resident.sign_in()
-    assert response.status_code == 429
-    assert "15 phút" in response.get_data(as_text=True)
-    # Another resident on the same network is not locked out.
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) <= 60
+    page = response.get_data(as_text=True)
+    assert "hãy chờ 5 giây rồi thử lại" in page and "15 phút" not in page
+    # Another resident on the same network is not slowed down.
     assert resident.sign_in(phone="0987654321", password="whatever it is").status_code == 400
 
 
@@ -120,3 +121,65 @@ def test_an_attacker_cannot_lock_a_resident_out_of_their_own_phone(app, client, 
     blocked = attacker.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429
     assert resident.sign_in().status_code == 302
+
+
+# The phone number is the sign-in name.
+
+def edit_profile(client, password=None, phone="0987 654 321", **changes):
+    data = {"full_name": "Nguyễn Thị Lan", "phone": phone, "birth_date": "1975-03-25", "sex": "female",
+            "csrf_token": csrf_token(client, "/me/edit"), **changes}
+    page = client.get("/me/edit").get_data(as_text=True)
+    import re
+
+    data.setdefault("village_id", re.search(r'<option selected value="(\d+)"', page).group(1))
+    if password is not None:
+        data["current_password"] = password
+    return client.post("/me/edit", data=data)
+
+
+@pytest.mark.parametrize("password", [None, "", "not my password"])
+def test_changing_the_phone_needs_the_current_password(db, client, resident, password):
+    from elearn.models import User
+
+    resident.sign_in()
+    response = edit_profile(client, password)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "hãy nhập đúng mật khẩu hiện tại" in page and 'value="0987 654 321"' in page
+    assert db.scalar(select(User.phone)) == "+84912345678"
+
+
+def test_other_details_change_without_the_password(db, client, resident):
+    from elearn.models import User
+
+    resident.sign_in()
+    assert edit_profile(client, phone="0912 345 678", full_name="Nguyễn Thị Lan Anh").status_code == 302
+    assert db.scalar(select(User.full_name)) == "Nguyễn Thị Lan Anh"
+
+
+def test_a_new_phone_number_ends_every_other_session_and_keeps_this_one(app, db, client, resident):
+    resident.sign_in(remember="y")
+    other_phone = app.test_client()
+    token = csrf_token(other_phone, "/sign-in")
+    other_phone.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token,
+                                       "remember": "y"})
+    assert other_phone.get("/courses").status_code == 200
+    response = edit_profile(client, PASSWORD)
+    assert response.status_code == 302
+    assert "các điện thoại khác đã bị đăng xuất" in client.get("/me").get_data(as_text=True)
+    assert client.get("/courses").status_code == 200
+    assert other_phone.get("/courses").status_code == 302
+    other_phone.delete_cookie("session", domain="hocso.test")  # only the remember-me cookie is left
+    assert other_phone.get("/courses").status_code == 302
+    resident.sign_out()
+    assert resident.sign_in().status_code == 400  # the old number is no sign-in name any more
+    assert resident.sign_in(phone="0987 654 321").status_code == 302
+
+
+def test_the_phone_change_is_audited_without_either_number(db, client, resident):
+    resident.sign_in()
+    edit_profile(client, PASSWORD)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "profile_corrected"))
+    assert event.detail["fields"] == ["phone"]
+    text = str(event.detail)
+    assert "912345678" not in text and "987654321" not in text and "0987" not in text

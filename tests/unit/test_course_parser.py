@@ -109,7 +109,7 @@ def test_an_image_without_alt_text_is_reported(course_dir):
 
 def test_an_svg_with_a_script_is_refused(course_dir):
     (course_dir / "media" / "bad.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
-    assert f"{course_dir}/media/bad.svg:1: SVG must not hold scripts, event handlers or links" in problems_of(course_dir)
+    assert f"{course_dir}/media/bad.svg:1: SVG must not hold scripts, event handlers, animation, style elements, embedded images or links" in problems_of(course_dir)
 
 
 def test_a_missing_quiz_and_badly_named_lesson_are_reported(course_dir):
