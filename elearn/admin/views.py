@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
@@ -11,11 +12,12 @@ from wtforms import Field, Form
 
 from elearn import units as unit_services
 from elearn.access import is_admin, role_required
-from elearn.admin import forms, services
+from elearn.admin import audit_forms, audit_log, forms, services
 from elearn.admin.messages import KIND_LABELS, ROLE_NAMES, message_for, row_message, show_problems
 from elearn.db import db_session, discard_request_changes
 from elearn.models import Unit, User
 from elearn.models.types import utcnow
+from elearn.author.resident_forms import page_number
 from elearn.problems import Refused
 from elearn.records import codes
 
@@ -288,3 +290,17 @@ def remove_role(user_id, assignment_id):
     if not is_admin(current_user):  # an admin who gave up their own admin role has no admin pages left
         return redirect(url_for("learn.home"))
     return redirect(url_for("admin.staff_member", user_id=user.id))
+
+
+# The audit trail: who did what, newest first.
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    session = db_session()
+    form = audit_forms.AuditFilterForm(request.args, actions=audit_log.actions(session))
+    form.check()
+    found = audit_log.audit_page(session, form.query(page_number(request.args.get("page"))),
+                                 ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    filters = {name: request.args.get(name) for name in ("action", "since", "until", "actor") if request.args.get(name)}
+    return render_template("admin/audit.html", form=form, found=found, filters=filters), 400 if form.errors else 200

@@ -80,6 +80,7 @@ ACCESS = {
     "admin.remove_unit": (ADMIN, {"unit_id": "village_id"}),
     "admin.import_units": (ADMIN, {}),
     "admin.import_template": (ADMIN, {}),
+    "admin.audit": (ADMIN, {}),
     "admin.staff": (ADMIN, {}),
     "admin.new_staff": (ADMIN, {}),
     "admin.staff_member": (ADMIN, {"user_id": "official_here_id"}),
