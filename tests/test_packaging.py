@@ -68,6 +68,8 @@ def test_the_wheel_carries_what_serve_reads(wheel):
                  "elearn/data/common-passwords.txt", "elearn/data/units.yaml"]:
         assert name in names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    # Nothing a production install does not need (ASVS 15.2.3): no tests, benchmarks or scripts.
+    assert not [name for name in names if name.split("/")[0] in ("tests", "benchmarks", "scripts", "requirements")]
 
 
 def _free_port() -> int:
