@@ -333,6 +333,11 @@ def source_address(index: int) -> str:
     return f"127.{1 + index // 62500}.{index // 250 % 250}.{index % 250 + 2}"
 
 
+# A keep-alive connection idle longer than this is not used again (gunicorn closes idle ones after
+# its keep-alive of 2 s; a browser that finds one closed sends again, which `Phone.receive` does too).
+IDLE_REUSE = 1.5
+
+
 class Phone:
     """One browser: cookies, keep-alive connections from its own address, every request timed."""
 
@@ -343,9 +348,14 @@ class Phone:
         self.outage = outage
         self.cookies: dict[str, str] = {}
         self.connections: list[http.client.HTTPConnection | None] = [None, None]
+        self.last_used = [0.0, 0.0]
 
     def _connection(self, slot: int) -> tuple[http.client.HTTPConnection, bool]:
         connection = self.connections[slot]
+        if connection is not None and time.monotonic() - self.last_used[slot] > IDLE_REUSE:
+            connection.close()  # the server has closed it by now, or is about to
+            connection = self.connections[slot] = None
+        self.last_used[slot] = time.monotonic()
         if connection is not None:
             return connection, True
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60,
@@ -411,6 +421,7 @@ class Phone:
             self.figures.failure(f"{label}: {error!r}", started, time.monotonic(), self.outage.is_set())
             raise ServerGone() from error
         self.figures.time(label, time.monotonic() - started)
+        self.last_used[slot] = time.monotonic()
         self._keep_cookies(response)
         if response.getheader("Connection", "").lower() == "close":
             self.connections[slot] = None
