@@ -179,6 +179,11 @@ def inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def uninert(text: str) -> str:
+    """A cell of a file we wrote, read back: the apostrophe `inert` added comes off again."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     book.remove(book.active)

@@ -15,6 +15,7 @@ from elearn.models import PopulationFigure, Unit
 from elearn.models.types import utcnow
 from elearn.csvfiles import csv_records, decode_csv, plain
 from elearn.problems import Problem, Refused
+from elearn.reports.exports import inert, uninert
 
 FIRST_YEAR = 2015
 MAX_PEOPLE = 10_000_000
@@ -125,7 +126,7 @@ def _header_map(header: list[str]) -> tuple[dict[str, int], list[Problem]]:
 def village_finder(villages: list[Unit]):
     """Match a village by its name as people type it: accents, case and 'Thôn' optional."""
     def key(name: str) -> str:
-        words = plain(name)
+        words = plain(uninert(name))
         for word in VILLAGE_WORDS:
             if words.startswith(word + " "):
                 return words[len(word) + 1:]
@@ -196,7 +197,7 @@ def template_csv(villages: list[Unit], year: int) -> str:
     writer = csv.writer(out)
     writer.writerow([COLUMNS[name][0] for name in ("village", "year", "total", "male", "female", "source")])
     for village in villages:
-        writer.writerow([village.name, year, "", "", "", ""])
+        writer.writerow([inert(village.name), year, "", "", "", ""])  # a name never becomes a formula
     return "\ufeff" + out.getvalue()
 
 
