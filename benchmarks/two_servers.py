@@ -154,7 +154,9 @@ class Nginx:
         self.folder = folder
         self.port = free_port()
         folder.mkdir()
-        folder.chmod(0o755)  # run as root, its workers are "nobody": they must reach their temp paths
+        # Run as root, its workers are "nobody": they must reach their temp paths (large answers).
+        folder.parent.chmod(0o711)
+        folder.chmod(0o755)
         user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
         self.config = folder / "nginx.conf"
         self.config.write_text(NGINX_CONFIG.format(user=user, folder=folder, a=a, b=b, port=self.port))
