@@ -54,12 +54,14 @@ class Throttle:
     def wait(self, purpose: str, counters: list[tuple[str, str]]) -> int:
         """Whole seconds until the next try is looked at (0: now); `counters` are (kind, who) pairs."""
         now = time.time()
-        left = 0.0
+        left = 0
         for kind, who in counters:
             key = self._key("wait", purpose, f"{kind}:{who}")
             if self.storage.get(key):
-                left = max(left, self.storage.get_expiry(key) - now)
-        return math.ceil(left) if left > 0 else 0
+                # Redis keeps whole seconds: never say more than the rule's longest wait.
+                seconds = math.ceil(self.storage.get_expiry(key) - now)
+                left = max(left, min(seconds, self.slowdowns[kind].max_wait))
+        return left
 
     def failed(self, purpose: str, counters: list[tuple[str, str]]) -> None:
         for kind, who in counters:
