@@ -266,6 +266,7 @@ def test_a_resident_who_agreed_to_an_older_notice_is_asked_again_at_the_next_sig
     assert response.status_code == 302 and response.headers["Location"].startswith("/consent?next=")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "vừa được cập nhật (phiên bản 2099-01)" in page
+    assert 'href="/me"' in page and client.get("/me").status_code == 200  # own data, even without consent
     assert client.get("/courses/alpha").headers["Location"].startswith("/consent")  # learning waits too
     agreed = client.post(response.headers["Location"], data={"consent": "y", "csrf_token": csrf_token(client, "/consent")})
     assert agreed.status_code == 302 and client.get("/courses/alpha").status_code == 200
