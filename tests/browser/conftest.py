@@ -136,3 +136,16 @@ def phone(chromium, live_server):
         yield Phone(page, requests)
     finally:
         context.close()
+
+
+def copy_cookies(client, context, live_server) -> None:
+    """Let a Chromium context carry the session of a Flask test client signed in by the shared
+    helpers (tests/app/test_access.py's `_browser`, tests/conftest.py), so a change to how people
+    sign in (a second factor) reaches the browser tests in one place."""
+    app = live_server.app
+    names = (app.config.get("SESSION_COOKIE_NAME", "session"), app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    host = urlsplit(live_server.url).hostname
+    cookies = [cookie for name in names for domain in (host, "localhost")
+               if (cookie := client.get_cookie(name, domain=domain)) is not None]
+    assert cookies, "the test client holds no session cookie"
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url} for cookie in cookies])
