@@ -10,14 +10,14 @@ def create_app(config: dict | None = None) -> Flask:
     from elearn import config as settings
     from elearn import access, assets, db, errors, i18n, network, security
     from elearn.extensions import compress, csrf, limiter, login_manager
-    from elearn.routing import IdConverter
+    from elearn import routing
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_mapping(settings.from_environment(config or {}))
     app.config.from_mapping(config or {})
     Path(app.config["INSTANCE_PATH"]).mkdir(mode=0o700, parents=True, exist_ok=True)  # secret key, SQLite file
-    app.url_map.converters["id"] = IdConverter
+    routing.init_app(app)  # bounded ids, no control character in an address
 
     from elearn.auth.services import configure_hashing
 

@@ -1,13 +1,16 @@
-"""Form fields shared by every blueprint: Vietnamese phones, dates typed either way, passwords."""
+"""The form base and fields shared by every blueprint: no control characters in any text field,
+Vietnamese phones, dates typed either way, passwords, choices of ids in ASCII digits."""
 from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
 
+from elearn.inputs import has_control, parse_id
 from elearn.training.passwords import MAX_LENGTH, password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
 
@@ -19,6 +22,36 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+class NoControlCharacters:
+    """Refuses a NUL byte or another control character (a tab or line break only in a text area),
+    next to the field; the text comes back without them, so the person only checks and resends."""
+
+    def __init__(self, multiline: bool):
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and has_control(field.data, self.multiline):
+            field.data = "".join(ch for ch in field.data if not has_control(ch, self.multiline))
+            if field.errors:  # the field's own check said it already (a phone, a day): one message
+                raise StopValidation()
+            raise StopValidation(_l("Ô này có ký tự không hợp lệ (ký tự điều khiển), nay đã được bỏ đi. "
+                                    "Hãy kiểm tra lại rồi gửi lần nữa."))
+
+
+class Form(FlaskForm):
+    """The base of every form: each text field a person types in refuses control characters before
+    its own checks, so no NUL byte reaches the database (PostgreSQL answers it with a 500). Hidden
+    fields are not typed: each is parsed strictly where it is read (ids, keys, days)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, StringField) and not isinstance(field, HiddenField):
+                check = NoControlCharacters(multiline=isinstance(field, TextAreaField))
+                field.validators = [check, *field.validators]  # a new list: the class's is shared
+            return field
 
 
 class PhoneField(StringField):
@@ -124,3 +157,11 @@ class ChoiceField(_ChoiceMessage, SelectField):
 
 class RadioChoiceField(_ChoiceMessage, RadioField):
     pass
+
+
+class HiddenIdField(HiddenField):
+    """A hidden id or revision number: `.data` is an int from 1 to MAX_ID, or None when the form
+    sent nothing, or something else ('²', 5,000 digits, 2**63)."""
+
+    def process_formdata(self, valuelist):
+        self.data = parse_id(valuelist[0]) if valuelist else None

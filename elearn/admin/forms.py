@@ -2,25 +2,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from elearn.admin.messages import KIND_LABELS, ROLE_CHOICES
-from elearn.forms import PhoneField, RadioChoiceField, clean_text
+from elearn.forms import Form, PhoneField, RadioChoiceField, clean_text
 from elearn.models import STAFF_ROLES, UNIT_KINDS, Unit
-from elearn.routing import MAX_ID
+from elearn.inputs import parse_id
 from elearn.units import MAX_CODE_LENGTH, MAX_NAME_LENGTH
 
 
 def chosen_id(value) -> int:
     """A chosen unit's id; anything but a number in range (a tampered form) is 0, nothing chosen."""
-    text = str(value if value is not None else "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return 0
-    number = int(text)
-    return number if number <= MAX_ID else 0
+    return parse_id(value) or 0
 
 
 def strip(value: str | None) -> str | None:
@@ -33,7 +28,7 @@ def unit_options(units: list[Unit], nothing: str) -> list[SelectChoice]:
         SelectChoice(unit.id, unit.full_name, optgroup=str(KIND_LABELS[unit.kind])) for unit in units]
 
 
-class UnitFields(FlaskForm):
+class UnitFields(Form):
     name = StringField(_l("Tên"), filters=[clean_text], render_kw={"maxlength": MAX_NAME_LENGTH, "autocomplete": "off"},
                        validators=[DataRequired(_l("Vui lòng nhập tên.")),
                                    Length(max=MAX_NAME_LENGTH, message=_l("Tên dài quá 120 ký tự."))])
@@ -56,7 +51,7 @@ class RenameUnitForm(UnitFields):
     pass
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     target_id = SelectField(_l("Sáp nhập vào"), coerce=chosen_id, validate_choice=False)
     # Set by the confirmation page: the first post shows what will move, the second merges.
     confirmed = HiddenField()
@@ -70,17 +65,17 @@ class MergeForm(FlaskForm):
             raise ValidationError(_l("Vui lòng chọn đơn vị sẽ nhận sáp nhập."))
 
 
-class RemoveUnitForm(FlaskForm):
+class RemoveUnitForm(Form):
     confirm = BooleanField(_l("Tôi hiểu: đơn vị này và mọi thứ bên trong sẽ bị xóa hẳn, không lấy lại được."),
                            validators=[DataRequired(_l("Hãy đánh dấu ô này nếu bạn chắc chắn muốn xóa."))])
 
 
-class ImportUnitsForm(FlaskForm):
+class ImportUnitsForm(Form):
     file = FileField(_l("Tệp CSV danh sách đơn vị"), validators=[FileRequired(_l("Vui lòng chọn tệp CSV."))],
                      render_kw={"accept": ".csv,text/csv"})
 
 
-class _PersonFields(FlaskForm):
+class _PersonFields(Form):
     # Declared before the role fields, so the list of mistakes follows the page's order.
     full_name = StringField(_l("Họ và tên"), filters=[clean_text], render_kw={"autocomplete": "off", "maxlength": 120},
                             validators=[DataRequired(_l("Vui lòng nhập họ và tên.")),
@@ -88,7 +83,7 @@ class _PersonFields(FlaskForm):
     phone = PhoneField(_l("Số điện thoại"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     role = RadioChoiceField(_l("Vai trò"), choices=[SelectChoice(role, ROLE_CHOICES[role]) for role in STAFF_ROLES],
                             message=_l("Vui lòng chọn vai trò."))
     unit_id = SelectField(_l("Phụ trách"), coerce=chosen_id, validate_choice=False)

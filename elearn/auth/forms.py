@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from elearn.records.codes import MAX_TYPED_LENGTH, normalize_code
 
-from elearn.forms import ChoiceField, clean_text, DayField, NewPasswordField, PhoneField, RadioChoiceField
+from elearn.forms import ChoiceField, clean_text, DayField, Form, NewPasswordField, PhoneField, RadioChoiceField
+from elearn.inputs import whole_number
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 
 SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]  # elearn.models.SEXES
@@ -27,7 +27,7 @@ def check_birth_date(day, today, too_young_message) -> None:
         raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(Form):
     full_name = StringField(
         _l("Họ và tên"),
         validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Họ tên dài quá 120 ký tự."))],
@@ -37,7 +37,7 @@ class ProfileFields(FlaskForm):
     phone = PhoneField(_l("Số điện thoại"))
     birth_date = DayField(_l("Ngày sinh"))
     sex = RadioChoiceField(_l("Giới tính"), choices=SEX_CHOICES, message=_l("Vui lòng chọn Nam hoặc Nữ."))
-    village_id = ChoiceField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=int,
+    village_id = ChoiceField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=whole_number,
                              message=_l("Vui lòng chọn thôn nơi bạn ở."))
 
     def validate_full_name(self, field):
@@ -84,20 +84,20 @@ class ProfileForm(ProfileFields):
                                      render_kw={"autocomplete": "current-password", "maxlength": 128})
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     phone = PhoneField(_l("Số điện thoại"))
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên điện thoại này (đừng chọn nếu dùng chung máy)"))
 
 
-class PasswordCheckForm(FlaskForm):
+class PasswordCheckForm(Form):
     password = PasswordField(_l("Nhập mật khẩu của bạn để xác nhận"),
                              validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Mật khẩu hiện tại"),
                                      validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))],
                                      render_kw={"autocomplete": "current-password"})
@@ -108,7 +108,7 @@ class ChangePasswordForm(FlaskForm):
         return {"phone": user.phone, "full_name": user.full_name, "birth_date": user.birth_date}
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))
 
     def validate_consent(self, field):
@@ -116,11 +116,11 @@ class ConsentForm(FlaskForm):
             raise ValidationError(_l("Bạn cần đánh dấu ô này để tiếp tục học."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: CSRF token only."""
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """Phone, the one-time code a trainer read out, and the new password (twice)."""
 
     phone = PhoneField(_l("Số điện thoại của bạn"))

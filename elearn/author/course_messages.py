@@ -16,6 +16,7 @@ PROBLEMS = {
     "bad_folder_name": _l("Tên ngắn của khóa học chỉ gồm chữ thường không dấu, số và dấu gạch ngang."),
     "missing_quiz": _l("Khóa học chưa có bài kiểm tra (quiz.md)."),
     "not_utf8": _l("Tệp không phải văn bản UTF-8."),
+    "control_character": _l("Dòng này có ký tự điều khiển (ví dụ ký tự NUL), không phải chữ. Hãy xóa ký tự đó."),
     "missing_course_file": _l("Khóa học chưa có tệp thông tin (course.md)."),
     "no_front_matter": _l("Tệp phải bắt đầu bằng phần thông tin nằm giữa hai dòng “---”."),
     "front_matter_not_closed": _l("Phần thông tin chưa được đóng bằng một dòng “---”."),

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, StringField
 from wtforms.validators import Length, ValidationError
 
 from elearn.auth.forms import SEX_CHOICES, check_birth_date
-from elearn.forms import ChoiceField, DayField, PhoneField, RadioChoiceField, clean_text
+from elearn.forms import ChoiceField, DayField, Form, PhoneField, RadioChoiceField, clean_text
+from elearn.inputs import parse_number, whole_number
 from elearn.learn.forms import QuizForm
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, age_on
 
@@ -15,7 +15,7 @@ MAX_QUERY_LENGTH = 60
 MAX_PAGE = 100_000
 
 
-class InPersonRegistrationForm(FlaskForm):
+class InPersonRegistrationForm(Form):
     """The self-registration fields, worded for the trainer, without a password: the resident sets
     their own with a one-time code. Consent is given to the trainer, who ticks the box after reading
     the privacy notice to the person."""
@@ -25,7 +25,7 @@ class InPersonRegistrationForm(FlaskForm):
     phone = PhoneField(_l("Số điện thoại của người dân"))
     birth_date = DayField(_l("Ngày sinh"))
     sex = RadioChoiceField(_l("Giới tính"), choices=SEX_CHOICES, message=_l("Vui lòng chọn Nam hoặc Nữ."))
-    village_id = ChoiceField(_l("Thôn / tổ dân phố nơi người dân ở"), coerce=int,
+    village_id = ChoiceField(_l("Thôn / tổ dân phố nơi người dân ở"), coerce=whole_number,
                              message=_l("Vui lòng chọn thôn nơi người dân ở (trong các thôn bạn phụ trách)."))
     consent = BooleanField(_l("Tôi đã đọc Thông báo về dữ liệu cá nhân cho người này nghe, và họ đồng ý."))
     guardian_consent = BooleanField(_l("Cha, mẹ hoặc người giám hộ của người này có mặt và đồng ý."))
@@ -70,10 +70,8 @@ def search_text(raw: str | None) -> str:
 
 def page_number(raw: str | None) -> int:
     """?page=...: ASCII digits only, from 1; anything else is the first page, a huge one the last."""
-    text = (raw or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 7:
-        return 1 if not (text.isascii() and text.isdigit()) else MAX_PAGE
-    return min(max(int(text), 1), MAX_PAGE)
+    number = parse_number(raw, max_digits=100)
+    return 1 if number is None else min(max(number, 1), MAX_PAGE)
 
 
 class AssistedQuizForm(QuizForm):

@@ -7,36 +7,26 @@ import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import ValidationError
 
-from elearn.forms import ChoiceField, clean_text
+from elearn.forms import ChoiceField, Form, clean_text
 from elearn.records.external import (EARLIEST_CERTIFICATE, MAX_CERTIFICATE_NUMBER, MAX_PROGRAMME_NAME, OTHER,
                                      PROGRAMMES, certificate_number_problem)
 from elearn.reports.forms import parse_day
-from elearn.routing import MAX_ID
+from elearn.inputs import parse_id, whole_number
 
 EARLIEST_SESSION = date(2020, 1, 1)
 MAX_NOTES = 2000
 
 
-def parse_id(text: str | None) -> int | None:
-    """An id typed in an address or a form: ASCII digits, 1 to MAX_ID; anything else is None."""
-    text = (text or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
-
-
 def multiline_text(value: str | None) -> str | None:
-    """Notes keep their lines; control characters (a NUL byte included) are dropped."""
+    """Notes keep their lines, with single spaces; a NUL byte or another control character is
+    refused next to the field by the forms' shared check (elearn.forms.Form)."""
     if value is None:
         return None
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
-    kept = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return "\n".join(" ".join(line.split()) for line in kept.strip().split("\n"))
+    return "\n".join(" ".join(line.split()) for line in value.strip().split("\n"))
 
 
 class PastDay(StringField):
@@ -95,13 +85,13 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """A training session in one village (chosen first, in the address)."""
 
     idempotency_key = HiddenField()
     held_on = PastDay(_l("Ngày tập huấn"))
-    course_id = ChoiceField(_l("Khóa học"), coerce=int, message=_l("Hãy chọn một khóa học trong danh sách."))
-    attendees = CheckboxesField(_l("Người tham dự"), coerce=int)
+    course_id = ChoiceField(_l("Khóa học"), coerce=whole_number, message=_l("Hãy chọn một khóa học trong danh sách."))
+    attendees = CheckboxesField(_l("Người tham dự"), coerce=whole_number)
     notes = TextAreaField(_l("Ghi chú"), filters=[multiline_text], render_kw={"maxlength": MAX_NOTES, "rows": 4})
 
     def __init__(self, *args, today: date, courses=(), residents=(), **kwargs):
@@ -126,11 +116,11 @@ class SessionForm(FlaskForm):
         return None if self.course_id.data == -1 else self.course_id.data
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button with CSRF: delete after a confirm step, download a file."""
 
 
-class ExternalForm(FlaskForm):
+class ExternalForm(Form):
     programme = ChoiceField(_l("Chương trình đã học"), choices=[SelectChoice(key, name) for key, name in PROGRAMMES]
                             + [SelectChoice(OTHER, _l("Chương trình khác (ghi tên bên dưới)"))],
                             message=_l("Hãy chọn chương trình trong danh sách."))
@@ -164,7 +154,7 @@ class ExternalForm(FlaskForm):
             raise ValidationError(messages[problem])
 
 
-class FollowUpExportForm(FlaskForm):
+class FollowUpExportForm(Form):
     """Download the follow-up list: POST with CSRF (it holds phone numbers, and is audited)."""
 
     village = HiddenField()

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from elearn.content.images import check_media
+from elearn.inputs import has_control
 
 TRACKS = ("digital-skills", "info-security")
 FRONT_MATTER_KEYS = ("title", "summary", "track", "required", "pass_mark", "order", "version", "sources")
@@ -94,12 +95,13 @@ MESSAGES = {
     "zip_empty": "holds no course files",
     "zip_mixed": "mixes files at the top with folders ({folders})",
     "zip_several": "holds several folders ({folders}); export one course per file",
+    "control_character": "line holds a control character (a NUL byte, an escape ...)",
     "zip_bad_name": "a course name is lowercase letters, digits and dashes (name the folder or the .zip like "
                     "mat-khau-otp)",
 }
 # Problems with the files themselves rather than their text: an import refuses them outright.
 FILE_PROBLEMS = {"media_not_file", "media_name_too_long", "media_type", "media_too_large", "unsafe_svg", "svg_not_utf8", "not_image",
-                 "too_many_pixels", "not_utf8", "unexpected_file", "bad_folder_name"}
+                 "too_many_pixels", "not_utf8", "unexpected_file", "bad_folder_name", "control_character"}
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,11 @@ def parse_course(folder: Path) -> tuple[ParsedCourse, list[Problem]]:
 def parse_source(source: CourseSource) -> tuple[ParsedCourse, list[Problem]]:
     course = ParsedCourse(slug=source.slug, label=source.label)
     problems: list[Problem] = list(source.problems)
+    for name, text in source.files.items():
+        # A NUL byte would fail the database's write (PostgreSQL) and has no business in a course.
+        line = next((n for n, text_line in enumerate(text.split("\n"), 1) if has_control(text_line, True)), 0)
+        if line:
+            problems.append(Problem(source.where(name), line, "control_character"))
     if not SLUG_RE.match(source.slug):
         problems.append(Problem(source.label or source.slug, 0, "bad_folder_name"))
     _parse_course_file(source, course, problems)

@@ -3,16 +3,18 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice
 from werkzeug.datastructures import MultiDict
+
+from elearn.forms import Form
+from elearn.inputs import parse_id
 
 
 ANSWER_FIELD = re.compile(r"q\d{1,12}")
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     """CSRF and the hidden fields; the answers are read from `q<question id>` fields."""
 
     idempotency_key = HiddenField()
@@ -32,15 +34,14 @@ class QuizForm(FlaskForm):
         for name in formdata:
             if not ANSWER_FIELD.fullmatch(name):
                 continue
-            values = formdata.getlist(name)
-            if not all(value.isdigit() for value in values):
+            question, choices = parse_id(name[1:]), {parse_id(value) for value in formdata.getlist(name)}
+            if question is None or None in choices:
                 return None
-            answers[int(name[1:])] = {int(value) for value in values}
+            answers[question] = choices
         return answers
 
     def version_id(self) -> int | None:
-        value = self.quiz_version_id.data or ""
-        return int(value) if value.isdigit() else None
+        return parse_id(self.quiz_version_id.data)
 
     def key(self) -> str | None:
         value = (self.idempotency_key.data or "").strip()
@@ -52,7 +53,7 @@ ANSWERS = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không")),
            SelectChoice("unsure", _l("Không rõ / không muốn trả lời"))]
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """Four questions a resident may answer about themselves, or skip; none is required."""
 
     has_smartphone = RadioField(_l("Bạn có điện thoại thông minh (vào được mạng, cài được ứng dụng) không?"),

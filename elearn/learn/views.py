@@ -164,7 +164,7 @@ def _quiz_again(course, version, answers, message, missing=frozenset(), key=None
                            missing=missing, message=message), 400
 
 
-@bp.get("/courses/<slug>/quiz/attempts/<int:attempt_id>")
+@bp.get("/courses/<slug>/quiz/attempts/<id:attempt_id>")
 @consent_required
 def quiz_result(slug, attempt_id):
     course = course_or_404(slug)

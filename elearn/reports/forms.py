@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from elearn.forms import ChoiceField, RadioChoiceField, clean_text
+from elearn.forms import ChoiceField, Form, RadioChoiceField, clean_text
+from elearn.inputs import parse_number, whole_number
 from elearn.problems import Problem
 from elearn.reports.messages import describe
 from elearn.reports.population import FIRST_YEAR, MAX_SOURCE, Entry, check_entry
@@ -60,7 +60,7 @@ def includes_external(form) -> bool:
     return form.external.data == "yes" and not form.external.errors
 
 
-class AsOfForm(FlaskForm):
+class AsOfForm(Form):
     """The dashboard's day and the choice about certificates from elsewhere, from the address (a GET
     form: a link can be shared)."""
 
@@ -93,7 +93,7 @@ PERIOD_KINDS = [SelectChoice("h1", _l("Sơ kết 6 tháng đầu năm (01/01 –
                 SelectChoice("custom", _l("Khoảng thời gian khác"))]
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """Which report: the first half, the whole year, or any period (a GET form)."""
 
     class Meta:
@@ -101,7 +101,7 @@ class PeriodForm(FlaskForm):
 
     kind = RadioChoiceField(_l("Loại báo cáo"), choices=PERIOD_KINDS, default="h1",
                             message=_l("Hãy chọn loại báo cáo."))
-    year = ChoiceField(_l("Năm"), coerce=int, message=_l("Hãy chọn năm."))
+    year = ChoiceField(_l("Năm"), coerce=whole_number, message=_l("Hãy chọn năm."))
     start = DayText(_l("Từ ngày"))
     end = DayText(_l("Đến hết ngày"))
     external = external_field()
@@ -142,7 +142,7 @@ class PeriodForm(FlaskForm):
         return not (self.end.errors or self.start.errors)
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """A file download: POST with CSRF, so no page elsewhere can make an official export silently."""
 
     start = HiddenField()
@@ -150,7 +150,7 @@ class ExportForm(FlaskForm):
     external = HiddenField()  # "yes": certificates from elsewhere count toward the rates
 
 
-class PopulationUploadForm(FlaskForm):
+class PopulationUploadForm(Form):
     source = StringField(_l("Nguồn số liệu"), filters=[clean_text],
                          validators=[DataRequired(_l("Hãy ghi nguồn, ví dụ: Báo cáo thống kê dân số xã năm 2026.")),
                                      Length(max=MAX_SOURCE, message=_l("Nguồn dài quá 300 ký tự."))],
@@ -161,13 +161,13 @@ EXPIRY_CHOICES = [SelectChoice(90, _l("3 tháng")), SelectChoice(365, _l("1 năm
                   SelectChoice(730, _l("2 năm"))]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Tên gợi nhớ"), filters=[clean_text],
                        validators=[DataRequired(_l("Hãy đặt tên, ví dụ: Hệ thống báo cáo của tỉnh.")),
                                    Length(max=80, message=_l("Tên dài quá 80 ký tự."))],
                        render_kw={"maxlength": 80})
-    unit_id = ChoiceField(_l("Được xem số liệu của"), coerce=int, message=_l("Hãy chọn đơn vị."))
-    days = SelectField(_l("Hết hạn sau"), coerce=int, choices=EXPIRY_CHOICES, default=365)
+    unit_id = ChoiceField(_l("Được xem số liệu của"), coerce=whole_number, message=_l("Hãy chọn đơn vị."))
+    days = SelectField(_l("Hết hạn sau"), coerce=whole_number, choices=EXPIRY_CHOICES, default=365)
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,15 +180,15 @@ SPLIT = ("total", "male", "female")
 
 def year_from(text: str | None, today: date) -> int:
     """The year asked for in the address, or this year."""
-    year = int(text) if (text or "").isascii() and (text or "").isdigit() and len(text) == 4 else today.year
+    year = parse_number(text, max_digits=4) or today.year
     return year if FIRST_YEAR <= year <= today.year + 1 else today.year
 
 
-def population_form(villages, figures: dict, formdata) -> FlaskForm:
+def population_form(villages, figures: dict, formdata) -> Form:
     """One fieldset per village: total, men, women; filled with the figures already entered."""
     labels = {"total": _l("Tổng số"), "male": _l("Số nam"), "female": _l("Số nữ")}
 
-    class PopulationForm(FlaskForm):
+    class PopulationForm(Form):
         source = StringField(_l("Nguồn số liệu"), filters=[clean_text], validators=[
             DataRequired(_l("Hãy ghi nguồn, ví dụ: Báo cáo thống kê dân số xã năm 2026.")),
             Length(max=MAX_SOURCE, message=_l("Nguồn dài quá 300 ký tự."))], render_kw={"maxlength": MAX_SOURCE})
@@ -203,7 +203,7 @@ def population_form(villages, figures: dict, formdata) -> FlaskForm:
     return PopulationForm(formdata=formdata, data=data)
 
 
-def entries_from(form: FlaskForm, villages, year: int) -> tuple[list[Entry], list[Problem]]:
+def entries_from(form: Form, villages, year: int) -> tuple[list[Entry], list[Problem]]:
     entries, problems = [], []
     for village in villages:
         cells = {name: form[f"v{village.id}_{name}"].data for name in SPLIT}
@@ -214,7 +214,7 @@ def entries_from(form: FlaskForm, villages, year: int) -> tuple[list[Entry], lis
     return entries, problems
 
 
-def show_problems(form: FlaskForm, problems: list[Problem]) -> None:
+def show_problems(form: Form, problems: list[Problem]) -> None:
     for problem in problems:
         field = form[problem.field]
         field.errors = [*field.errors, describe(problem)]

@@ -14,6 +14,7 @@ from elearn.audit import audit
 from elearn.models import PopulationFigure, Unit
 from elearn.models.types import utcnow
 from elearn.csvfiles import csv_records, decode_csv, plain
+from elearn.inputs import ascii_digits, parse_number
 from elearn.problems import Problem, Refused
 from elearn.reports.exports import inert, uninert
 
@@ -63,19 +64,19 @@ def parse_count(text: str | None) -> int | None:
         raise ValueError("count_negative")
     if GROUPED_NUMBER.fullmatch(text):
         text = re.sub(r"[.,\s]", "", text)
-    if not (text.isascii() and text.isdigit()):
+    if not ascii_digits(text):
         raise ValueError("count_not_number")
-    value = int(text)
-    if value > MAX_PEOPLE:
+    value = parse_number(text, max_digits=12)  # 5,000 digits are not converted
+    if value is None or value > MAX_PEOPLE:
         raise ValueError("count_too_big")
     return value
 
 
 def parse_year(text: str | None, this_year: int) -> int:
     text = (text or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) == 4):
+    year = parse_number(text, max_digits=4)
+    if year is None or len(text) != 4:
         raise ValueError("year_invalid")
-    year = int(text)
     if not FIRST_YEAR <= year <= this_year + 1:
         raise ValueError("year_out_of_range")
     return year

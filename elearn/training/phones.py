@@ -23,7 +23,8 @@ def normalize_phone(raw: str) -> str:
         national = text[1:]
     else:
         raise InvalidPhone(raw)
-    if not (national.isdigit() and len(national) == 9 and national[0] in MOBILE_PREFIXES):
+    # ASCII digits only: '０９１２…' in full-width digits would otherwise be a second account.
+    if not (national.isascii() and national.isdigit() and len(national) == 9 and national[0] in MOBILE_PREFIXES):
         raise InvalidPhone(raw)
     return "+84" + national
 
