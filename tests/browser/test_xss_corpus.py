@@ -355,6 +355,7 @@ class Visit:
     page: object
     fired: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # what the pages showed as text
 
 
 def open_visit(chromium, live_server, app, actor: str) -> Visit:
@@ -414,6 +415,7 @@ def inspect(visit: Visit, path: str) -> None:
     visit.page.wait_for_timeout(20)  # autofocus, animations and errors of broken pictures fire now
     try:
         found, html = visit.page.evaluate(DANGEROUS_MARKUP), visit.page.content()
+        visit.text.append(visit.page.evaluate("document.body ? document.body.innerText : ''"))
     except Error as error:  # e.g. "Execution context was destroyed"
         visit.problems.append(f"{path}: the page moved on by itself ({error.message.splitlines()[0]})")
         return
@@ -475,7 +477,7 @@ def typed_back(visit: Visit) -> None:
 def test_no_payload_runs_or_leaves_dangerous_markup_on_any_page(app, db, villages, courses, chromium, live_server):
     corpus = build_corpus(app, db, villages)
     assert_covered_columns_hold_payloads(db)
-    problems, fired, loaded = [], [], 0
+    problems, fired, shown, loaded = [], [], [], 0
     for actor, paths in page_paths(app, corpus).items():
         visit = open_visit(chromium, live_server, app, actor)
         try:
@@ -488,9 +490,13 @@ def test_no_payload_runs_or_leaves_dangerous_markup_on_any_page(app, db, village
             visit.context.close()
         problems += [f"{actor}: {problem}" for problem in visit.problems]
         fired += [f"{actor}: {what}" for what in visit.fired]
+        shown += visit.text
     assert not fired, "payloads fired:\n" + "\n".join(fired)
     assert not problems, "dangerous markup:\n" + "\n".join(problems)
     assert loaded > 60
+    # Inert, not dropped: every payload is read somewhere as the very text that was typed.
+    everything = " ".join(" ".join(shown).split())
+    assert [p.number for p in PAYLOADS if " ".join(p.text.split()) not in everything] == []
 
 
 # -- the exports --------------------------------------------------------------------------------
