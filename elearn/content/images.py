@@ -283,15 +283,31 @@ def svg_size(data: bytes) -> tuple[int, int] | None:
         root = SafeET.fromstring(data)
     except (ET.ParseError, DefusedXmlException):
         return None
-    width, height = root.get("width"), root.get("height")
-    try:
-        if width and height and width.replace(".", "").isdigit() and height.replace(".", "").isdigit():
-            return round(float(width)), round(float(height))
-        view_box = (root.get("viewBox") or "").replace(",", " ").split()
-        if len(view_box) == 4:
-            return round(float(view_box[2])), round(float(view_box[3]))
-    except ValueError:
-        return None
+    return svg_root_size(root)
+
+
+MAX_SVG_SIDE = 100_000
+
+
+def svg_root_size(root) -> tuple[int, int] | None:
+    """Whole pixels from an SVG's width and height, else its viewBox; None when they are not plain
+    numbers from 1 to MAX_SVG_SIDE (ASCII digits only: '²', '1e999' and 400 nines are no size)."""
+
+    def pixels(text: str | None) -> int | None:
+        text = (text or "").strip()
+        if not (text and text.isascii() and text.replace(".", "", 1).isdigit()) or len(text) > 12:
+            return None
+        value = round(float(text))
+        return value if 1 <= value <= MAX_SVG_SIDE else None
+
+    width, height = pixels(root.get("width")), pixels(root.get("height"))
+    if width and height:
+        return width, height
+    view_box = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(view_box) == 4:
+        width, height = pixels(view_box[2]), pixels(view_box[3])
+        if width and height:
+            return width, height
     return None
 
 

@@ -19,6 +19,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from elearn.content.images import svg_root_size
+
 # Raise when the HTML made from the same Markdown changes: the next sync re-renders every course.
 RENDERER_VERSION = 3  # 3: images only from the course's own media
 
@@ -92,12 +94,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
             return width, height
         if suffix == ".svg":
             root = SafeET.fromstring(path.read_text(encoding="utf-8"))
-            width, height = root.get("width"), root.get("height")
-            if width and height and width.replace(".", "").isdigit() and height.replace(".", "").isdigit():
-                return round(float(width)), round(float(height))
-            view_box = (root.get("viewBox") or "").replace(",", " ").split()
-            if len(view_box) == 4:
-                return round(float(view_box[2])), round(float(view_box[3]))
+            return svg_root_size(root)
         if suffix in (".jpg", ".jpeg"):
             return _jpeg_size(data)
     except (SafeET.ParseError, ValueError, struct.error):  # defusedxml refusals are ValueErrors

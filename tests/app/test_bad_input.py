@@ -104,6 +104,19 @@ def test_a_page_number_in_other_digits_or_huge_is_a_page_not_a_500(trainer, page
     assert trainer.get(f"/trainer/sessions?page={page}").status_code == 200
 
 
+@pytest.mark.parametrize("svg", [
+    b"<svg xmlns='http://www.w3.org/2000/svg' width='" + b"9" * 400 + b"' height='10'/>",
+    b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1e999 1'/>",
+    b"<svg xmlns='http://www.w3.org/2000/svg' width='\xc2\xb2' height='10'/>",
+    b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 99999999999999999999 5'/>",
+])
+def test_an_svg_with_a_size_that_is_no_number_is_stored_without_one(db, trainer, svg):
+    # round(float('9' * 400)) is round(inf): an OverflowError, a 500 before.
+    response = post(trainer, f"/trainer/courses/{course_id(db, 'alpha')}/media",
+                    {"image": (io.BytesIO(svg), "plan.svg")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+
+
 # Control characters: refused next to the field in every form, 404 in an address, 400 in a query.
 
 @pytest.mark.parametrize("name", ["Nguyễn\x00Lan", "Lan\x1b[31m", "Lan\x7f", "Lan\u009b"])
