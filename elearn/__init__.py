@@ -36,12 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from elearn.admin.views import bp as admin_bp
     from elearn.api.views import bp as api_bp
+    from elearn.auth.second_factor_views import bp as second_factor_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.author.views import bp as author_bp
     from elearn.learn.views import bp as learn_bp
     from elearn.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(second_factor_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(author_bp)
     app.register_blueprint(reports_bp)

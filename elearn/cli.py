@@ -149,6 +149,31 @@ def users_create(role: str, phone: str, full_name: str, unit_id: int | None, pas
     click.echo(f"Created {role} account for {phone}.")
 
 
+@users_cli.command("reset-2fa", help=(
+    "Remove a staff member's second factor (authenticator app and recovery codes), for an admin who "
+    "lost both: they add the app again at their next sign-in. Every session of theirs ends."))
+@click.argument("phone")
+@with_appcontext
+@transactional
+def users_reset_second_factor(phone: str):
+    from sqlalchemy import select
+
+    from elearn.access import is_staff
+    from elearn.auth.second_factor import reset
+    from elearn.models import User
+    from elearn.training.phones import InvalidPhone, normalize_phone
+
+    try:
+        user = db_session().scalar(select(User).where(User.phone == normalize_phone(phone)))
+    except InvalidPhone:
+        user = None
+    if user is None or not is_staff(user):
+        click.echo("No staff account has this phone number.", err=True)
+        sys.exit(1)
+    reset(db_session(), user, actor_id=None, via="cli")
+    click.echo("Second factor removed: at the next sign-in, the password and then a new authenticator app.")
+
+
 @click.group("privacy", help="Personal data: retention.")
 def privacy_cli():
     pass
@@ -247,6 +272,7 @@ def prepare(app: Flask) -> None:
         click.echo(f"  phone:    {display_phone(phone or DEFAULT_ADMIN_PHONE)}")
         click.echo(f"  password: {generated}")
         click.echo("Set ELEARN_ADMIN_PHONE and ELEARN_ADMIN_PASSWORD to choose them yourself.")
+        click.echo("At the first sign-in, add the second factor: scan the QR code with an authenticator app.")
         click.echo("=" * 60)
 
 

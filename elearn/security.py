@@ -32,9 +32,15 @@ def init_app(app: Flask) -> None:
 def load_user(session_token: str) -> User | None:
     # The id in the cookie is a per-user token: rotating it ends every session of that user.
     # Consents and staff roles come in the same query: every page checks one or the other.
-    return db_session().scalar(
+    user = db_session().scalar(
         select(User).where(User.session_token == session_token).options(
-            joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit)))
+            joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit),
+            joinedload(User.second_factor)))
+    # Staff are signed in only with their second factor: a session from before they had a role,
+    # or kept after an admin reset their app, counts for nothing.
+    if user is not None and user.assignments and not (user.second_factor and user.second_factor.confirmed_at):
+        return None
+    return user
 
 
 STAFF_SEEN_AT = "staff_seen_at"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,47 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
+# The authenticator app of every staff member the tests make (a fixture enrols them with it).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enroll_second_factor(user, secret: str = STAFF_TOTP_SECRET):
+    """A staff account made by a test already has its authenticator app, with `secret`."""
+    from elearn.models import SecondFactor
+    from elearn.models.types import utcnow
+
+    user.second_factor = SecondFactor(secret=secret, confirmed_at=utcnow(), created_at=utcnow())
+    return user
+
+
+def app_code(secret: str = STAFF_TOTP_SECRET, steps_ahead: int = 0) -> str:
+    """What the staff member's authenticator app shows now (or `steps_ahead` 30-second steps later)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(datetime.now(timezone.utc), counter_offset=steps_ahead)
+
+
+def pass_second_step(client, response, secret: str = STAFF_TOTP_SECRET):
+    """After a staff member's right password (`response`): the second step, done for real with the
+    code their app shows; on the enrolment page, the secret is read off the page as a person would
+    type it into the app. A resident's (or a wrong password's) response comes back unchanged. A
+    code is accepted once: a second sign-in in the same 30 seconds types the next step's code."""
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if location.endswith("/sign-in/enroll"):
+        page = client.get("/sign-in/enroll").get_data(as_text=True)
+        secret = "".join(re.findall(r'<span class="code">([A-Z2-7]{4})</span>', page))
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return client.post("/sign-in/enroll", data={"code": app_code(secret), "csrf_token": token})
+    if not location.endswith("/sign-in/verify"):
+        return response
+    token = csrf_token(client, "/sign-in/verify")
+    for ahead in (0, 1):
+        answer = client.post("/sign-in/verify", data={"code": app_code(secret, ahead), "csrf_token": token})
+        if answer.status_code == 302:
+            break
+    return answer
+
+
 class AuthActions:
     def __init__(self, client, villages):
         self.client = client
@@ -157,8 +199,9 @@ class AuthActions:
         return self.client.post("/register", data=data)
 
     def sign_in(self, phone="0912345678", password=PASSWORD, **extra):
+        """A resident signs in with the password; a staff member goes on to the second step."""
         data = {"phone": phone, "password": password, "csrf_token": csrf_token(self.client, "/sign-in"), **extra}
-        return self.client.post("/sign-in", data=data)
+        return pass_second_step(self.client, self.client.post("/sign-in", data=data))
 
     def sign_out(self):
         return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, "/me")})

@@ -11,8 +11,9 @@ from flask_login import current_user
 from wtforms import Field, Form
 
 from elearn import units as unit_services
-from elearn.access import is_admin, role_required
+from elearn.access import is_admin, is_staff, role_required
 from elearn.admin import audit_forms, audit_log, forms, services
+from elearn.auth import second_factor
 from elearn.admin.messages import KIND_LABELS, ROLE_NAMES, message_for, row_message, show_problems
 from elearn.db import db_session, discard_request_changes
 from elearn.models import Unit, User
@@ -256,6 +257,20 @@ def issue_code(user_id):
         return redirect(url_for("admin.staff_member", user_id=user.id))
     browser_session[ONE_TIME_CODE] = {"user_id": user.id, "code": codes.display_code(code),
                                       "expires": (now + codes.LIFETIME).isoformat()}
+    return redirect(url_for("admin.staff_member", user_id=user.id))
+
+
+@bp.post("/staff/<id:user_id>/second-factor/reset")
+@role_required("admin")
+def reset_second_factor(user_id):
+    """A staff member lost their phone and their recovery codes: their app is removed, every session
+    of theirs ends, and they add the app again at their next sign-in."""
+    user = _person_or_404(user_id)
+    if not is_staff(user):
+        abort(404)
+    second_factor.reset(db_session(), user, current_user.id)
+    flash(_("Đã đặt lại xác thực hai bước của %(name)s. Lần đăng nhập sau, họ sẽ thêm lại tài khoản vào "
+            "ứng dụng xác thực.", name=user.full_name), "success")
     return redirect(url_for("admin.staff_member", user_id=user.id))
 
 

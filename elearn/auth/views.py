@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from elearn.access import needs_consent
 from elearn.audit import audit
-from elearn.auth import services, throttle
+from elearn.access import is_staff, needs_consent
+from elearn.auth import second_factor_views, services, throttle
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
                                ProfileForm, RegistrationForm, SignInForm)
 from elearn.db import db_session
@@ -162,6 +162,8 @@ def sign_in():
         return render_template("auth/sign_in.html", form=form), 400
     _throttle().forget("sign-in", counters[:1])  # the phone's (or this device's), never the address's
     session.clear()  # a fresh session at sign-in
+    if is_staff(user):  # signed in only after the second factor
+        return _remember_device(second_factor_views.begin(user, form.remember.data, target), user.phone)
     login_user(user, remember=form.remember.data)
     if needs_consent(user):  # a new version of the privacy notice (or consent withdrawn): asked first
         target = url_for("auth.consent", next=target)
@@ -213,6 +215,9 @@ def use_code():
         form.new_password.errors.append(password_message(refused.problem))
         return _code_page(form)
     session.clear()  # whoever was signed in on this phone (often the trainer) is not any more
+    if is_staff(user):  # a new password never skips the second factor
+        flash(_("Đã đặt mật khẩu mới. Bước cuối: mã từ ứng dụng xác thực."), "success")
+        return second_factor_views.begin(user, False, url_for("learn.courses"))
     login_user(user)
     flash(_("Đã đặt mật khẩu mới. Từ nay bạn đăng nhập bằng số điện thoại và mật khẩu này."), "success")
     return redirect(url_for("learn.courses"))

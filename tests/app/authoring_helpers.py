@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from elearn.models import Course, CourseRevision, RoleAssignment, User
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
 
 
 def make_trainer(db, village_id, phone="+84933000005", name="Trần Văn Huấn"):
@@ -15,6 +15,7 @@ def make_trainer(db, village_id, phone="+84933000005", name="Trần Văn Huấn"
 
     user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token())
     user.assignments.append(RoleAssignment(role="trainer", unit_id=village_id))
+    enroll_second_factor(user)
     db.add(user)
     db.commit()
     return user
@@ -24,6 +25,7 @@ def signed_in(app, phone):
     browser = app.test_client()
     response = browser.post("/sign-in", data={"phone": phone, "password": PASSWORD,
                                               "csrf_token": csrf_token(browser, "/sign-in")})
+    response = pass_second_step(browser, response)
     assert response.status_code == 302
     return browser
 

@@ -16,7 +16,7 @@ import pytest
 from elearn.auth.services import new_session_token
 from elearn.models import Choice, Course, Lesson, Question, QuizVersion, Unit, User
 from elearn.units import add_unit
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, pass_second_step
 from tests.reports.conftest import staff
 
 
@@ -81,6 +81,7 @@ def signed_in(app, phone: str):
     browser = app.test_client()
     response = browser.post("/sign-in", data={"phone": phone, "password": PASSWORD,
                                               "csrf_token": csrf_token(browser, "/sign-in")})
+    response = pass_second_step(browser, response)
     assert response.status_code == 302
     return browser
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, TrainingSession, User
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
 from tests.helpers import answers, quiz_form, submit
 
 ACTORS = ("anonymous", "resident", "trainer_elsewhere", "trainer_here", "official_elsewhere", "official_here", "admin")
@@ -29,6 +29,8 @@ ADMIN = "admin"
 TRAINER = "trainer"  # any trainer (their own villages), and admins
 TRAINER_HERE = "trainer of this village"  # trainers whose villages hold the resident or unit, and admins
 TOKEN = "token"  # a bearer token; cookies never count
+STAFF = "staff"  # any trainer, official or admin, about their own account
+SECOND_STEP = "second step"  # someone between their password and their second factor; others are sent on
 
 # endpoint: (who, url arguments as names of the World's attributes or values)
 ACCESS = {
@@ -62,6 +64,10 @@ ACCESS = {
     "auth.export_data": (SIGNED_IN, {}),
     "auth.withdraw_consent": (SIGNED_IN, {}),
     "auth.delete_account": (SIGNED_IN, {}),
+    "second_factor.enroll": (SECOND_STEP, {}),
+    "second_factor.verify": (SECOND_STEP, {}),
+    "second_factor.status": (STAFF, {}),
+    "second_factor.recovery_codes": (STAFF, {}),
     "reports.index": (OFFICIAL, {}),
     "reports.api_tokens": (OFFICIAL, {}),
     "reports.dashboard": (OFFICIAL_HERE, {"unit_id": "commune_id"}),
@@ -86,6 +92,7 @@ ACCESS = {
     "admin.staff_member": (ADMIN, {"user_id": "official_here_id"}),
     "admin.add_role": (ADMIN, {"user_id": "official_here_id"}),
     "admin.issue_code": (ADMIN, {"user_id": "official_here_id"}),
+    "admin.reset_second_factor": (ADMIN, {"user_id": "official_here_id"}),
     "admin.remove_role": (ADMIN, {"user_id": "official_here_id", "assignment_id": "assignment_id"}),
     "author.index": (TRAINER, {}),
     "author.courses": (TRAINER, {}),
@@ -137,6 +144,9 @@ ALLOWED = {
     TRAINER: {"trainer_elsewhere", "trainer_here", "admin"},
     TRAINER_HERE: {"trainer_here", "admin"},
     TOKEN: set(),
+    STAFF: set(ACTORS) - {"anonymous", "resident"},
+    # Nobody here is between the two steps: the signed-in go to their courses, others to sign in.
+    SECOND_STEP: set(ACTORS) - {"anonymous"},
 }
 
 
@@ -166,6 +176,7 @@ def _staff(db, phone, role, unit_id):
     user = User(full_name="Cán bộ", phone=phone, password_hash=hash_password(PASSWORD),
                 session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit_id))
+    enroll_second_factor(user)
     db.add(user)
     db.flush()
     return user
@@ -211,6 +222,7 @@ def _browser(app, actor):
     if actor != "anonymous":
         response = browser.post("/sign-in", data={"phone": PHONES[actor], "password": PASSWORD,
                                                   "csrf_token": csrf_token(browser, "/sign-in")})
+        response = pass_second_step(browser, response)
         assert response.status_code == 302, f"{actor} could not sign in"
     return browser
 

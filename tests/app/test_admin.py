@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from elearn.db import db_session
 from elearn.models import AuditEvent, PopulationFigure, RoleAssignment, Unit, User
 from elearn.setup_data import create_staff
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
 
 ADMIN_PHONE = "0987 654 321"
 ADMIN_PASSWORD = "quan tri xa tinh tra"
@@ -28,6 +28,7 @@ def make_staff(app, role="admin", phone=ADMIN_PHONE, password=ADMIN_PASSWORD, na
     with app.app_context():
         session = db_session()
         user = create_staff(session, role=role, phone=phone, full_name=name, unit_id=unit_id, password=password)
+        enroll_second_factor(user)
         session.commit()
         return user.id
 

@@ -51,7 +51,7 @@ def test_prepare_loads_units_courses_and_prints_a_one_time_admin_password(runner
 
 def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client, villages):
     from elearn.models import RoleAssignment, User
-    from tests.conftest import csrf_token
+    from tests.conftest import csrf_token, pass_second_step
 
     result = runner.invoke(args=["users", "create", "--role", "trainer", "--phone", "0933 111 222",
                                  "--name", "Phạm Văn Hùng", "--password", "to cong nghe so thon",
@@ -61,7 +61,9 @@ def test_users_create_makes_a_staff_account_that_can_sign_in(runner, db, client,
     assert [(a.role, a.unit_id) for a in user.assignments] == [("trainer", villages[0])]
     signed_in = client.post("/sign-in", data={"phone": "0933111222", "password": "to cong nghe so thon",
                                               "csrf_token": csrf_token(client, "/sign-in")})
-    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"].endswith("/sign-in/enroll")  # then the authenticator app
+    assert pass_second_step(client, signed_in).status_code == 302
+    assert client.get("/trainer/").status_code == 200
     refused = runner.invoke(args=["users", "create", "--role", "official", "--phone", "0933 111 222",
                                   "--name", "X", "--password", "12345678"])
     assert refused.exit_code == 1 and "password refused" in refused.output

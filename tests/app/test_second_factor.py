@@ -24,13 +24,21 @@ STAFF_PAGES = ("/trainer/", "/trainer/residents", "/reports/", "/admin/", "/me/s
 
 def password_step(browser, phone=NATIONAL, password=PASSWORD, next_path=None):
     path = "/sign-in" + (f"?next={next_path}" if next_path else "")
-    return browser.post(path, data={"phone": phone, "password": password, "csrf_token": csrf_token(browser, "/sign-in")})
+    token = csrf_token(browser, "/sign-in")
+    return browser.post(path, data={"phone": phone, "password": password, "csrf_token": token})
 
 
 def second_step(browser, code=None, recovery_code=None):
     token = csrf_token(browser, "/sign-in/verify")
     data = {"recovery_code": recovery_code} if recovery_code is not None else {"code": code}
     return browser.post("/sign-in/verify", data={**data, "csrf_token": token})
+
+
+def wrong_code(groups=None) -> str:
+    """Six digits that are none of the codes the app could show now."""
+    totp = pyotp.TOTP("".join(groups) if groups else STAFF_TOTP_SECRET)
+    valid = {totp.at(time.time(), counter_offset=offset) for offset in (-1, 0, 1, 2)}
+    return next(code for code in ("123456", "654321", "111111", "999999", "000000") if code not in valid)
 
 
 def new_staff_without_app(db, phone=TRAINER_PHONE, role="trainer", unit_id=None):
@@ -76,7 +84,8 @@ def test_a_staff_member_without_an_app_enrols_on_first_sign_in_and_sees_ten_code
     assert "".join(groups) == db.get(SecondFactor, trainer.id).secret and len(groups) == 8
     assert re.search(r'<input[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"[^>]*name="code"', page)
 
-    wrong = browser.post("/sign-in/enroll", data={"code": "000000", "csrf_token": csrf_token(browser, "/sign-in/enroll")})
+    token = csrf_token(browser, "/sign-in/enroll")
+    wrong = browser.post("/sign-in/enroll", data={"code": wrong_code(groups), "csrf_token": token})
     assert wrong.status_code == 400 and "Mã chưa đúng" in error_for(wrong.get_data(as_text=True), "code")
     assert not is_signed_in_as_staff(browser)
 
@@ -97,7 +106,8 @@ def test_reloading_the_enrolment_page_keeps_the_secret_the_person_scanned(app, d
     new_staff_without_app(db, unit_id=villages[0])
     browser = app.test_client()
     password_step(browser)
-    shown = re.findall(r'<span class="code">([A-Z2-7]{4})</span>', browser.get("/sign-in/enroll").get_data(as_text=True))
+    page = browser.get("/sign-in/enroll").get_data(as_text=True)
+    shown = re.findall(r'<span class="code">([A-Z2-7]{4})</span>', page)
     password_step(app.test_client())  # signing in again elsewhere before confirming
     assert re.findall(r'<span class="code">([A-Z2-7]{4})</span>',
                       browser.get("/sign-in/enroll").get_data(as_text=True)) == shown
@@ -140,7 +150,8 @@ def test_a_code_from_the_app_works_once(app, db, villages):
 def test_the_app_code_accepts_the_neighbouring_steps_and_nothing_further(db, app, villages):
     trainer = make_staff(db, "trainer", villages[0], TRAINER_PHONE)
     now = utcnow()
-    code_in = {offset: factors.code_at(STAFF_TOTP_SECRET, now + timedelta(seconds=30 * offset)) for offset in range(-2, 3)}
+    code_in = {offset: factors.code_at(STAFF_TOTP_SECRET, now + timedelta(seconds=30 * offset))
+               for offset in range(-2, 3)}
     for offset in (-2, 2):
         with pytest.raises(factors.SecondFactorRefused):
             factors.check_second_step(db, trainer, code_in[offset], now)
@@ -170,7 +181,7 @@ def test_wrong_codes_are_limited_per_person_and_audited_without_the_code(app, db
     for _ in range(5):  # from several browsers: the count is the person's
         browser = app.test_client()
         password_step(browser)
-        assert second_step(browser, "123456" if app_code() != "123456" else "654321").status_code == 400
+        assert second_step(browser, wrong_code()).status_code == 400
     browser = app.test_client()
     password_step(browser)
     refused = second_step(browser, app_code())  # even the right code waits now
@@ -220,10 +231,15 @@ def test_staff_see_their_status_and_make_new_recovery_codes_with_a_current_code(
 
     wrong = browser.post("/me/second-factor", data={"code": "12345", "csrf_token": page_token(browser)})
     assert wrong.status_code == 400 and "6 chữ số" in error_for(wrong.get_data(as_text=True), "code")
-    response = browser.post("/me/second-factor", data={"code": app_code(steps_ahead=1), "csrf_token": page_token(browser)})
+    wrong = browser.post("/me/second-factor", data={"code": wrong_code(), "csrf_token": page_token(browser)})
+    assert wrong.status_code == 400 and "Mã chưa đúng" in error_for(wrong.get_data(as_text=True), "code")
+    assert "Mã dự phòng của bạn" not in browser.get("/me/second-factor/recovery-codes",
+                                                     follow_redirects=True).get_data(as_text=True)
+    response = browser.post("/me/second-factor", data={"code": app_code(steps_ahead=1),
+                                                       "csrf_token": page_token(browser)})
     assert response.status_code == 302
-    new = re.findall(r'<strong class="code">([a-z2-9-]{14})</strong>', browser.get(response.headers["Location"]).get_data(
-        as_text=True))
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    new = re.findall(r'<strong class="code">([a-z2-9-]{14})</strong>', page)
     assert len(new) == 10 and not set(new) & set(old)
     with pytest.raises(factors.SecondFactorRefused):
         factors.check_second_step(db, db.get(User, trainer.id), old[0], utcnow())
@@ -251,6 +267,19 @@ def test_a_resident_signed_in_who_is_given_a_role_must_sign_in_again_with_a_seco
     response = browser.get("/trainer/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert browser.get("/me").status_code == 302
+
+
+def test_a_staff_session_without_a_confirmed_second_factor_counts_for_nothing(app, db, villages):
+    from elearn.security import load_user
+
+    trainer = make_staff(db, "trainer", villages[0], TRAINER_PHONE)
+    token = trainer.session_token
+    with app.test_request_context():
+        assert load_user(token).id == trainer.id
+    trainer.second_factor.confirmed_at = None  # enrolment begun again, not finished
+    db.commit()
+    with app.test_request_context():
+        assert load_user(token) is None
 
 
 def test_a_new_password_from_a_one_time_code_does_not_skip_the_second_factor(app, db, villages):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from elearn.config import DEFAULTS
 from elearn.models import AuditEvent, OneTimeCode, QuizAttempt, RoleAssignment, User
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
 
 TRAINER_PHONE = "+84933000005"
 OTHER_TRAINER_PHONE = "+84933000003"
@@ -20,6 +20,7 @@ def make_staff(db, role, unit_id, phone, name="Trần Văn Hướng"):
 
     user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit_id))
+    enroll_second_factor(user)
     db.add(user)
     db.commit()
     return user
@@ -43,6 +44,7 @@ def signed_in(app, phone, password=PASSWORD):
     national = "0" + phone.removeprefix("+84")
     response = browser.post("/sign-in", data={"phone": national, "password": password,
                                               "csrf_token": csrf_token(browser, "/sign-in")})
+    response = pass_second_step(browser, response)
     assert response.status_code == 302, f"{phone} could not sign in"
     return browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_resident_journey import horizontal_overflow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_code
 from tests.reports.conftest import commune, staff  # noqa: F401  (fixtures of the reports' tests)
 
 pytestmark = pytest.mark.browser
@@ -21,6 +21,8 @@ def test_an_official_reads_and_sorts_the_dashboard_on_a_phone(app, db, commune, 
     page.get_by_label("Số điện thoại").fill("0933 000 009")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").tap()
+    page.get_by_label("Mã 6 chữ số trong ứng dụng xác thực").fill(app_code())  # the second step
+    page.get_by_role("button", name="Đăng nhập", exact=True).tap()
     page.get_by_role("link", name="Báo cáo").tap()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xã Một")
     page.get_by_label("Số liệu tính đến ngày").fill("30/06/2026")

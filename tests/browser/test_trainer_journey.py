@@ -7,6 +7,7 @@ together on the trainer's phone; the commune official's dashboard counts the ass
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,7 +16,7 @@ from elearn.models import Unit
 from tests.app.trainers import make_staff
 from tests.browser.conftest import PHONE
 from tests.browser.test_resident_journey import horizontal_overflow, required_courses, village_name
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_code
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,17 @@ def small_targets(page) -> list[str]:
 
 
 def sign_in(page, phone: str, password: str = PASSWORD) -> None:
+    """The password, then (staff) the code their authenticator app shows, on the second step's page."""
     page.goto("/sign-in")
     page.get_by_label("Số điện thoại").fill(phone)
     page.get_by_label("Mật khẩu", exact=True).fill(password)
     page.get_by_role("button", name="Đăng nhập").tap()
+    page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in")
+    if urlsplit(page.url).path == "/sign-in/verify":
+        fits(page, "the second step of signing in")
+        page.get_by_label("Mã 6 chữ số trong ứng dụng xác thực").fill(app_code())
+        page.get_by_role("button", name="Đăng nhập", exact=True).tap()
+        page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in/verify")
 
 
 def fits(page, what: str) -> None:

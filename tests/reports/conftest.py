@@ -16,7 +16,7 @@ from elearn.models import (CourseActivity, PopulationFigure, RequiredSet, RoleAs
 from elearn.records.trained import rebuild_trained_months
 from elearn.training.ages import labour_age_window
 from elearn.units import add_unit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, enroll_second_factor
 
 DAY = date(2026, 6, 30)
 
@@ -82,6 +82,7 @@ def staff(db, role, unit, phone):
     user = User(full_name=f"Cán bộ {phone[-3:]}", phone=phone, password_hash=hash_password(PASSWORD),
                 session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit.id if unit else None))
+    enroll_second_factor(user)
     db.add(user)
     db.commit()
     return user
@@ -89,13 +90,14 @@ def staff(db, role, unit, phone):
 
 @pytest.fixture
 def sign_in_as(client, db):
-    from tests.conftest import csrf_token
+    from tests.conftest import csrf_token, pass_second_step
 
     def sign_in(role, unit, phone="+84933000001", on=None):
         staff(db, role, unit, phone)
         browser = on or client
         response = browser.post("/sign-in", data={"phone": phone, "password": PASSWORD,
                                                   "csrf_token": csrf_token(browser, "/sign-in")})
+        response = pass_second_step(browser, response)
         assert response.status_code == 302
         return browser
 
