@@ -34,7 +34,7 @@ from elearn.reports.tokens import hash_token
 from tests.app.test_access import ACCESS, ALLOWED, PHONES, World, _browser
 from tests.browser.conftest import PHONE
 from tests.browser.xss_payloads import MARKER_URL, PAYLOADS, SIGNATURE, fitting
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
 from tests.helpers import answers, quiz_form, submit
 
 pytestmark = pytest.mark.browser
@@ -187,6 +187,7 @@ def _user(db, phone: str, name: str, password_hash: str, village_id=None, role=N
                 birth_date=date(1980, 5, 17) if village_id else None)
     if role:
         user.assignments.append(RoleAssignment(role=role, unit_id=unit_id))
+        enroll_second_factor(user)  # staff sign in with the tests' authenticator app
     db.add(user)
     db.flush()
     return user
