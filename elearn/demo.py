@@ -918,7 +918,7 @@ class BulkWriter:
             return f"COPY {quote(table)} ({names}) FROM STDIN"
         placeholders = ", ".join("?" for _ in columns)
         # The models' own table and column names, quoted; the values are parameters.
-        return "INSERT INTO %s (%s) VALUES (%s)" % (quote(table), names, placeholders)  # nosec B608
+        return "INSERT INTO %s (%s) VALUES (%s)" % (quote(table), names, placeholders)  # nosec B608 # quoted model names, values bound
 
     def __enter__(self) -> BulkWriter:
         return self

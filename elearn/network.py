@@ -16,7 +16,7 @@ from werkzeug.wsgi import get_host
 
 # Always answered: the machine itself (health checks, a trainer trying it on the server).
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
-ANY_ADDRESS = ("0.0.0.0", "::", "")
+ANY_ADDRESS = ("0.0.0.0", "::", "")  # nosec B104 # compared against, never bound
 
 
 def configured_hosts(config) -> list[str]:

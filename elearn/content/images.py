@@ -13,7 +13,7 @@ import hashlib
 import io
 import re
 import warnings
-import xml.etree.ElementTree as ET  # nosec B405: only TreeBuilder; parsing is defusedxml's
+import xml.etree.ElementTree as ET  # nosec B405 # only TreeBuilder; parsing is done by defusedxml
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
