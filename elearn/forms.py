@@ -8,12 +8,14 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import ValidationError
 
 from elearn.inputs import has_control, parse_id
 from elearn.training.passwords import MAX_LENGTH, password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
 
+CONTROL_MESSAGE = _l("Ô này có ký tự không hợp lệ (ký tự điều khiển), nay đã được bỏ đi. "
+                     "Hãy kiểm tra lại rồi gửi lần nữa.")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -24,34 +26,25 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-class NoControlCharacters:
-    """Refuses a NUL byte or another control character (a tab or line break only in a text area),
-    next to the field; the text comes back without them, so the person only checks and resends."""
-
-    def __init__(self, multiline: bool):
-        self.multiline = multiline
-
-    def __call__(self, form, field):
-        if isinstance(field.data, str) and has_control(field.data, self.multiline):
-            field.data = "".join(ch for ch in field.data if not has_control(ch, self.multiline))
-            if field.errors:  # the field's own check said it already (a phone, a day): one message
-                raise StopValidation()
-            raise StopValidation(_l("Ô này có ký tự không hợp lệ (ký tự điều khiển), nay đã được bỏ đi. "
-                                    "Hãy kiểm tra lại rồi gửi lần nữa."))
-
-
 class Form(FlaskForm):
-    """The base of every form: each text field a person types in refuses control characters before
-    its own checks, so no NUL byte reaches the database (PostgreSQL answers it with a 500). Hidden
-    fields are not typed: each is parsed strictly where it is read (ids, keys, days)."""
+    """The base of every form: a text field a person types in that holds a NUL byte or another
+    control character (a tab or line break only in a text area) is refused next to the field, so
+    none reaches the database (PostgreSQL answers a NUL with a 500). The field's own message wins
+    when its own check already refused it ("Mã gồm 8 chữ số"); the text comes back without the
+    characters, so the person only checks and resends. Hidden fields are not typed: each is parsed
+    strictly where it is read (ids, keys, days)."""
 
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            field = super().bind_field(form, unbound_field, options)
-            if isinstance(field, StringField) and not isinstance(field, HiddenField):
-                check = NoControlCharacters(multiline=isinstance(field, TextAreaField))
-                field.validators = [check, *field.validators]  # a new list: the class's is shared
-            return field
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            multiline = isinstance(field, TextAreaField)
+            if (isinstance(field, StringField) and not isinstance(field, HiddenField)
+                    and isinstance(field.data, str) and has_control(field.data, multiline)):
+                field.data = "".join(ch for ch in field.data if not has_control(ch, multiline))
+                if not field.errors:
+                    field.errors = [*field.errors, CONTROL_MESSAGE]
+                valid = False
+        return valid
 
 
 class PhoneField(StringField):

@@ -11,6 +11,7 @@ from elearn.forms import Form
 from elearn.inputs import parse_id
 
 
+NO_VERSION = -1  # an id no row has
 ANSWER_FIELD = re.compile(r"q\d{1,12}")
 
 
@@ -41,7 +42,10 @@ class QuizForm(Form):
         return answers
 
     def version_id(self) -> int | None:
-        return parse_id(self.quiz_version_id.data)
+        """The version the form was built from; None when it sent none (the current quiz is
+        meant); NO_VERSION when what it sent is no id ('²', 2**63): a forged form gets the quiz again."""
+        value = (self.quiz_version_id.data or "").strip()
+        return (parse_id(value) or NO_VERSION) if value else None
 
     def key(self) -> str | None:
         value = (self.idempotency_key.data or "").strip()
