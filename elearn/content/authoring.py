@@ -22,6 +22,7 @@ from elearn.content.images import ImageRefused, clean_upload, slugify
 from elearn.content.parse import (FILE_PROBLEMS, LESSON_FILE_RE, SLUG_RE, TRACKS, CourseErrors, ParsedCourse,
                                   Problem, lesson_names, media_references, parse_source, rename_media)
 from elearn.content.render import render_markdown
+from elearn.inputs import has_control
 from elearn.models import Course, CourseMedia, CourseRevision, User
 from elearn.problems import Problem as Refusal
 from elearn.problems import Refused
@@ -357,6 +358,9 @@ def import_archive(session: Session, stream: BinaryIO, filename: str, actor_id: 
     with `refuse_problems`, when any file has a problem. Otherwise the course is stored as a new
     revision, and published when `publish_now` and it has no problems. Importing the same files
     again changes nothing."""
+    # The browser's file name is only a label (the revision's summary): control characters go, or
+    # a NUL byte would fail the write on PostgreSQL.
+    filename = "".join(ch for ch in filename if not has_control(ch))
     source = read_archive(stream, filename)
     parsed, problems = parse_source(source)
     refused = problems if refuse_problems else [p for p in problems if p.code in FILE_PROBLEMS]

@@ -215,6 +215,16 @@ def test_a_course_archive_with_a_control_character_is_refused_with_its_file_and_
     assert count(db, Course) == 2
 
 
+def test_a_course_archive_whose_file_name_holds_a_nul_byte_is_imported_under_a_clean_label(db, trainer):
+    files = {"gamma/course.md": "---\ntitle: Gamma\ntrack: digital-skills\nrequired: false\n---\nGiới thiệu.\n",
+             "gamma/01-mo-dau.md": "# Mở đầu\n\nBài.\n", "gamma/quiz.md": "## Câu hỏi?\n- [x] Đúng\n- [ ] Sai\n"}
+    response = post(trainer, "/trainer/courses/import",
+                    {"archive": (_zip({k: v.encode() for k, v in files.items()}), "gam\x00ma.zip")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 303  # was a 500 on PostgreSQL: the name is the revision's summary
+    assert count(db, Course) == 3
+
+
 # Reports: figures typed by an official.
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.conftest import PASSWORD
 from tests.reports.conftest import commune, sign_in_as  # noqa: F401 (fixtures)
 
 _CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=6, deadline=None, derandomize=True, database=None,
+settings.register_profile("ci", max_examples=10, deadline=None, derandomize=True, database=None,
                           suppress_health_check=_CHECKS)
 settings.register_profile("thorough", max_examples=60, deadline=None, suppress_health_check=_CHECKS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
