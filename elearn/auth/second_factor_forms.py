@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from elearn.auth.second_factor import MAX_TYPED_LENGTH, normalize_app_code, normalize_recovery_code
+from elearn.forms import Form
 
 # A phone shows its number pad and offers the code from an SMS or the app's notification.
 APP_CODE_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": MAX_TYPED_LENGTH,
@@ -24,7 +24,7 @@ def check_app_code(field) -> None:
         raise ValidationError(_l("Mã gồm 6 chữ số, ví dụ 123 456. Hãy kiểm tra lại."))
 
 
-class AppCodeForm(FlaskForm):
+class AppCodeForm(Form):
     """Confirming the app at enrolment, or making new recovery codes: a code from the app only."""
 
     code = app_code_field()
@@ -33,7 +33,7 @@ class AppCodeForm(FlaskForm):
         check_app_code(field)
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(Form):
     """The second step of a staff sign-in: the app's code, or (phone lost) a recovery code. The
     page shows two forms, each with one of the fields; whichever was sent is checked."""
 
