@@ -41,6 +41,14 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+def verdict(failures: list[str]) -> int:
+    """Print each failure and OK or FAILED; the exit status."""
+    for failure in failures:
+        log(f"FAIL: {failure}")
+    log("OK" if not failures else "FAILED")
+    return 1 if failures else 0
+
+
 # --------------------------------------------------------------------------- the database
 
 
@@ -510,7 +518,7 @@ class Resident:
             raise Stopped()
 
     def visit(self) -> None:
-        """The course list, one course, a few of its lessons, and its quiz."""
+        """The course list, one course, a few of its lessons (each read to its "next" button), and its quiz."""
         _, _, page = self.phone.request("GET", "/courses", "GET /courses")
         slugs = sorted(set(COURSE_LINK.findall(page)))
         if not slugs:
@@ -522,7 +530,10 @@ class Resident:
         lessons = sorted(set(re.findall(rf'href="(/courses/{slug}/lessons/[^"]+)"', page)))
         for path in self.rng.sample(lessons, min(len(lessons), self.rng.randint(1, 3))):
             self.pause()
-            self.phone.request("GET", path, "GET lesson")
+            _, _, lesson = self.phone.request("GET", path, "GET lesson")
+            self.pause()  # reading; then the "next" button records the lesson as read (a POST)
+            self.phone.request("POST", f"{path}/read", "POST lesson read",
+                               urlencode({"csrf_token": CSRF.search(lesson).group(1)}), expect=(303,))
         if f'href="/courses/{slug}/quiz"' in page:
             self.pause()
             self.quiz(slug)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (Database, Figures, Server, log, print_latencies, register_up_front,  # noqa: E402
+from _harness import (Database, Figures, Server, log, verdict, print_latencies, register_up_front,  # noqa: E402
                       replay, scratch_folder, start_residents, wait_for_attempts)
 from load import arguments, check_attempts, common_failures, describe  # noqa: E402
 
@@ -106,10 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
             database.drop()
-    for failure in failures:
-        log(f"FAIL: {failure}")
-    log("OK" if not failures else "FAILED")
-    return 1 if failures else 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (DEFAULT_POSTGRES, PROJECT_ROOT, Database, Figures, Server, log,  # noqa: E402
+from _harness import (DEFAULT_POSTGRES, PROJECT_ROOT, Database, Figures, Server, log, verdict,  # noqa: E402
                       print_latencies, register_up_front, scratch_folder, start_residents, wait_for_attempts)
 
 
@@ -138,10 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
             database.drop()
-    for failure in failures:
-        log(f"FAIL: {failure}")
-    log("OK" if not failures else "FAILED")
-    return 1 if failures else 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":
