@@ -29,7 +29,8 @@ def test_the_profile_shows_the_residents_data_with_dates_as_dd_mm_yyyy(client, a
 def test_a_resident_corrects_their_profile(client, db, auth, villages):
     auth.register()
     form = {"full_name": "Nguyễn Thị Lan Anh", "phone": "0912 345 679", "birth_date": "26/03/1975",
-            "sex": "female", "village_id": str(villages[1]), "csrf_token": csrf_token(client, "/me/edit")}
+            "sex": "female", "village_id": str(villages[1]), "current_password": PASSWORD,  # a new phone needs it
+            "csrf_token": csrf_token(client, "/me/edit")}
     assert client.post("/me/edit", data=form).status_code == 302
     user = db.scalar(select(User))
     assert (user.full_name, user.phone, user.village_id) == ("Nguyễn Thị Lan Anh", "+84912345679", villages[1])
