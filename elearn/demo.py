@@ -844,7 +844,7 @@ class Generator:
         self.summary.surveys += 1
 
     def erasure(self, person: Resident, runs: list[CourseRun], trained: bool) -> None:
-        """What elearn.auth.services.erase_account leaves: the audit trail without the person."""
+        """What elearn.privacy.erase_account leaves: the audit trail without the person."""
         last = max([person.registered] + [t for run in runs for t in run.views + [a for a, _ in run.attempts]])
         erased_at = self.rng.uniform(last, self.clock.now)
         self.rows.add(AuditEvent, (self.clock.stamp(person.registered), "registered", None, None, EMPTY_DETAIL))

@@ -1,5 +1,6 @@
-"""Personal data rules with no Flask: what an erasure clears outside the person's own rows, and the
-retention purge (`elearn privacy purge`). Plain values in; services add and flush, never commit."""
+"""Personal data rules with no Flask: the person's own rights (a copy of everything held about them,
+erasure), what an erasure clears outside the person's own rows, and the retention purge
+(`elearn privacy purge`). Plain values in; services add and flush, never commit."""
 from __future__ import annotations
 
 import re
@@ -9,9 +10,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from elearn.models import (AuditEvent, Certificate, ConsentRecord, CourseCompletion, ExternalTraining, LessonView,
-                           OneTimeCode, QuizAttempt, RoleAssignment, TrainedResident, TrainingAttendance,
-                           TrainingSession, User)
+from elearn.audit import audit
+from elearn.models import (AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion, ExternalTraining,
+                           LessonView, OneTimeCode, QuizAttempt, RoleAssignment, SurveyResponse, TrainedResident,
+                           TrainingAttendance, TrainingSession, Unit, User)
+from elearn.records.external import programme_name
 
 REDACTED = "[đã xóa]"  # stored text, read by trainers in Vietnamese: not a UI string
 _SEPARATORS = r"[\s.\-()]*"
@@ -74,6 +77,107 @@ def forget_in_shared_records(session: Session, user: User) -> None:
     session.flush()
 
 
+# -- the person's own rights: a copy of everything, and erasure ---------------------------------
+
+def export_data(session: Session, user: User) -> dict:
+    """Everything the platform holds about one person, in plain JSON types."""
+    views = session.scalars(select(LessonView).where(LessonView.user_id == user.id).order_by(LessonView.id))
+    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))
+    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
+    certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+    events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
+    survey = session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
+    codes_issued = session.scalars(select(OneTimeCode).where(OneTimeCode.user_id == user.id).order_by(OneTimeCode.id))
+    attended = session.execute(
+        select(TrainingSession, Unit.name, Course.slug).join(TrainingAttendance)
+        .join(Unit, Unit.id == TrainingSession.village_id).outerjoin(Course, Course.id == TrainingSession.course_id)
+        .where(TrainingAttendance.user_id == user.id).order_by(TrainingSession.held_on, TrainingSession.id))
+    external = session.scalar(select(ExternalTraining).where(ExternalTraining.user_id == user.id))
+    return {
+        "profile": {
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+            "sex": user.sex,
+            "village": user.village.full_name if user.village else None,
+            "staff_roles": sorted({a.role for a in user.assignments}),
+            "created_at": user.created_at.isoformat() + "Z",
+            "last_sign_in_at": user.last_sign_in_at.isoformat() + "Z" if user.last_sign_in_at else None,
+            "language": user.locale,
+        },
+        "consents": [
+            {"purpose": c.purpose, "notice_version": c.notice_version, "given_at": c.given_at.isoformat() + "Z",
+             "withdrawn_at": c.withdrawn_at.isoformat() + "Z" if c.withdrawn_at else None}
+            for c in user.consents
+        ],
+        "lessons_opened": [
+            {"course": v.lesson.course.slug, "lesson": v.lesson.slug, "title": v.lesson.title,
+             "first_opened_at": v.first_viewed_at.isoformat() + "Z"} for v in views
+        ],
+        "quiz_attempts": [_export_attempt(a) for a in attempts],
+        "course_completions": [
+            {"course": c.course.slug, "title": c.course.title, "completed_on": c.completed_on.isoformat(),
+             "method": c.method} for c in completions
+        ],
+        "certificate": {"code": certificate.code, "trained_on": certificate.trained_on.isoformat()}
+        if certificate else None,
+        "activity": [{"action": e.action, "at": e.at.isoformat() + "Z"} for e in events],
+        "survey": {name: getattr(survey, name) for name in ("has_smartphone", "has_bank_account",
+                                                            "has_digital_signature", "has_vneid_level2")}
+        | {"answered_on": survey.answered_on.isoformat()} if survey else None,
+        # The code itself is never stored (only a keyed hash): when it was given and what became of it.
+        "one_time_codes": [
+            {"purpose": c.purpose, "created_at": _when(c.created_at), "expires_at": _when(c.expires_at),
+             "used_at": _when(c.used_at), "voided_at": _when(c.voided_at)} for c in codes_issued
+        ],
+        "training_sessions": [
+            {"held_on": t.held_on.isoformat(), "village": village, "course": course, "notes": t.notes}
+            for t, village, course in attended
+        ],
+        "external_training": {"programme": programme_name(external.programme),
+                              "certificate_number": external.certificate_number,
+                              "certified_on": external.certified_on.isoformat()} if external else None,
+    }
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
+
+
+def _export_attempt(attempt: QuizAttempt) -> dict:
+    picked: dict[str, list[str]] = {}
+    for answer in sorted(attempt.answers, key=lambda a: (a.question.position, a.choice.position)):
+        picked.setdefault(answer.question.text, []).append(answer.choice.text)
+    return {
+        "course": attempt.quiz_version.course.slug,
+        "quiz_version": attempt.quiz_version.number,
+        "submitted_at": attempt.submitted_at.isoformat() + "Z",
+        "correct": attempt.correct_count,
+        "questions": attempt.question_count,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "assisted": attempt.assisted_by_id is not None,  # answered on a trainer's phone, with their help
+        "answers": picked,
+    }
+
+
+def erase_account(session: Session, user: User, reason: str = "own_request") -> None:
+    """Erase a person and everything about them (the database cascades to their progress).
+
+    What the commune's figures count stays without the person: their trained-person row loses its
+    link and nothing else; the activity counters never held one. What others wrote about them in
+    shared records (a class's notes, a certificate number from elsewhere) is cleared first."""
+    forget_in_shared_records(session, user)
+    kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
+                           .values(user_id=None)).rowcount
+    session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
+    session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
+    session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
+    audit(session, "account_deleted", trained_record_kept=bool(kept), reason=reason)
+    session.delete(user)
+    session.flush()
+
+
 # -- retention: `elearn privacy purge` ------------------------------------------------------------
 
 PURGED = ("audit_entries", "one_time_codes", "withdrawn_accounts", "pending_accounts")
@@ -110,7 +214,6 @@ def purge(session: Session, now: datetime, days: dict[str, int]) -> dict[str, in
     it twice removes nothing more. Accounts are erased the way a resident's own erasure does it (their
     trained row and anonymous counts stay); the units' history, which holds no one's data, is kept."""
     from elearn.admin.services import UNIT_HISTORY_ACTIONS
-    from elearn.auth.services import erase_account
 
     removed = dict.fromkeys(PURGED, 0)
     for key, statement in (("withdrawn_accounts", withdrawn_before(now - timedelta(days=days["withdrawn"]))),

@@ -1,53 +1,22 @@
-"""Accounts: registration, sign-in, consent, export and erasure. Plain values in, no Flask."""
+"""Accounts: registration, sign-in, passwords, consent and profile corrections. Plain values in, no Flask.
+A copy of one's data and erasure: elearn.privacy."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from elearn.audit import audit
+from elearn.auth.hashing import passwords
 from elearn.db import insert_new
-from elearn.privacy import forget_in_shared_records
+from elearn.models import ConsentRecord, User
+from elearn.models.types import utcnow
 from elearn.records import codes
-from elearn.records.external import programme_name
 from elearn.records.trained import correct_trained_record
 from elearn.training.passwords import password_problem
-
-from elearn.models import (
-    AuditEvent,
-    Certificate,
-    ConsentRecord,
-    Course,
-    CourseCompletion,
-    ExternalTraining,
-    LessonView,
-    OneTimeCode,
-    QuizAttempt,
-    SurveyResponse,
-    TrainedResident,
-    TrainingAttendance,
-    TrainingSession,
-    Unit,
-    User,
-)
-from elearn.models.types import utcnow
-
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106 low-memory)
-# Verifying against this when the phone is unknown keeps both answers equally slow.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-def configure_hashing(**parameters) -> None:
-    """Change argon2 parameters (tests use cheap ones); hashes made before are upgraded at sign-in."""
-    global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(**parameters) if parameters else PasswordHasher()
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
 
 class PhoneTaken(Exception):
     """The phone number already has an account."""
@@ -82,7 +51,7 @@ def new_session_token() -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return passwords().hash(password)
 
 
 def register_resident(session: Session, data: Registration) -> User:
@@ -112,32 +81,25 @@ def register_resident(session: Session, data: Registration) -> User:
 def authenticate(session: Session, phone: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.phone == phone))
     if user is None:
-        _check(_DUMMY_HASH, password)
+        passwords().match_nothing(password)
         return None
-    if not _check(user.password_hash, password):
+    if not passwords().matches(user.password_hash, password):
         audit(session, "sign_in_failed", subject_id=user.id)
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if passwords().needs_rehash(user.password_hash):  # made with older parameters: made again with today's
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     audit(session, "signed_in", actor_id=user.id, subject_id=user.id)
     return user
 
 
-def _check(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def password_matches(user: User, password: str) -> bool:
-    return _check(user.password_hash, password)
+    return passwords().matches(user.password_hash, password)
 
 
 def hash_matches(stored_hash: str, secret: str) -> bool:
     """A secret hashed like the passwords (staff recovery codes) matches its hash."""
-    return _check(stored_hash, secret)
+    return passwords().matches(stored_hash, secret)
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:
@@ -212,102 +174,3 @@ def update_profile(session: Session, user: User, *, full_name: str, phone: str, 
         correct_trained_record(session, user)
     session.flush()  # a phone taken by someone else at this very moment: IntegrityError, a 409 page
     return changed
-
-
-def export_data(session: Session, user: User) -> dict:
-    """Everything the platform holds about one person, in plain JSON types."""
-    views = session.scalars(select(LessonView).where(LessonView.user_id == user.id).order_by(LessonView.id))
-    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))
-    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
-    certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
-    events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
-    survey = session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
-    codes_issued = session.scalars(select(OneTimeCode).where(OneTimeCode.user_id == user.id).order_by(OneTimeCode.id))
-    attended = session.execute(
-        select(TrainingSession, Unit.name, Course.slug).join(TrainingAttendance)
-        .join(Unit, Unit.id == TrainingSession.village_id).outerjoin(Course, Course.id == TrainingSession.course_id)
-        .where(TrainingAttendance.user_id == user.id).order_by(TrainingSession.held_on, TrainingSession.id))
-    external = session.scalar(select(ExternalTraining).where(ExternalTraining.user_id == user.id))
-    return {
-        "profile": {
-            "full_name": user.full_name,
-            "phone": user.phone,
-            "birth_date": user.birth_date.isoformat() if user.birth_date else None,
-            "sex": user.sex,
-            "village": user.village.full_name if user.village else None,
-            "staff_roles": sorted({a.role for a in user.assignments}),
-            "created_at": user.created_at.isoformat() + "Z",
-            "last_sign_in_at": user.last_sign_in_at.isoformat() + "Z" if user.last_sign_in_at else None,
-            "language": user.locale,
-        },
-        "consents": [
-            {"purpose": c.purpose, "notice_version": c.notice_version, "given_at": c.given_at.isoformat() + "Z",
-             "withdrawn_at": c.withdrawn_at.isoformat() + "Z" if c.withdrawn_at else None}
-            for c in user.consents
-        ],
-        "lessons_opened": [
-            {"course": v.lesson.course.slug, "lesson": v.lesson.slug, "title": v.lesson.title,
-             "first_opened_at": v.first_viewed_at.isoformat() + "Z"} for v in views
-        ],
-        "quiz_attempts": [_export_attempt(a) for a in attempts],
-        "course_completions": [
-            {"course": c.course.slug, "title": c.course.title, "completed_on": c.completed_on.isoformat(),
-             "method": c.method} for c in completions
-        ],
-        "certificate": {"code": certificate.code, "trained_on": certificate.trained_on.isoformat()}
-        if certificate else None,
-        "activity": [{"action": e.action, "at": e.at.isoformat() + "Z"} for e in events],
-        "survey": {name: getattr(survey, name) for name in ("has_smartphone", "has_bank_account",
-                                                            "has_digital_signature", "has_vneid_level2")}
-        | {"answered_on": survey.answered_on.isoformat()} if survey else None,
-        # The code itself is never stored (only a keyed hash): when it was given and what became of it.
-        "one_time_codes": [
-            {"purpose": c.purpose, "created_at": _when(c.created_at), "expires_at": _when(c.expires_at),
-             "used_at": _when(c.used_at), "voided_at": _when(c.voided_at)} for c in codes_issued
-        ],
-        "training_sessions": [
-            {"held_on": t.held_on.isoformat(), "village": village, "course": course, "notes": t.notes}
-            for t, village, course in attended
-        ],
-        "external_training": {"programme": programme_name(external.programme),
-                              "certificate_number": external.certificate_number,
-                              "certified_on": external.certified_on.isoformat()} if external else None,
-    }
-
-
-def _when(moment) -> str | None:
-    return moment.isoformat() + "Z" if moment else None
-
-
-def _export_attempt(attempt: QuizAttempt) -> dict:
-    picked: dict[str, list[str]] = {}
-    for answer in sorted(attempt.answers, key=lambda a: (a.question.position, a.choice.position)):
-        picked.setdefault(answer.question.text, []).append(answer.choice.text)
-    return {
-        "course": attempt.quiz_version.course.slug,
-        "quiz_version": attempt.quiz_version.number,
-        "submitted_at": attempt.submitted_at.isoformat() + "Z",
-        "correct": attempt.correct_count,
-        "questions": attempt.question_count,
-        "percent": attempt.percent,
-        "passed": attempt.passed,
-        "assisted": attempt.assisted_by_id is not None,  # answered on a trainer's phone, with their help
-        "answers": picked,
-    }
-
-
-def erase_account(session: Session, user: User, reason: str = "own_request") -> None:
-    """Erase a person and everything about them (the database cascades to their progress).
-
-    What the commune's figures count stays without the person: their trained-person row loses its
-    link and nothing else; the activity counters never held one. What others wrote about them in
-    shared records (a class's notes, a certificate number from elsewhere) is cleared first."""
-    forget_in_shared_records(session, user)
-    kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
-                           .values(user_id=None)).rowcount
-    session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
-    session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
-    session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
-    audit(session, "account_deleted", trained_record_kept=bool(kept), reason=reason)
-    session.delete(user)
-    session.flush()

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from elearn.audit import audit
 from elearn.access import is_staff, needs_consent
+from elearn import privacy as personal_data  # the view `privacy` below shows the notice
 from elearn.auth import second_factor_views, services, throttle
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
                                ProfileForm, RegistrationForm, SignInForm)
@@ -326,7 +327,7 @@ def change_password():
 @bp.post("/me/data.json")  # a POST with CSRF: the export is audited, and no GET may write
 @login_required
 def export_data():
-    data = services.export_data(db_session(), current_user)
+    data = personal_data.export_data(db_session(), current_user)
     audit(db_session(), "data_exported", actor_id=current_user.id, subject_id=current_user.id)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
@@ -353,7 +354,7 @@ def delete_account():
         if services.password_matches(current_user, form.password.data):
             user = current_user._get_current_object()
             logout_user()
-            services.erase_account(db_session(), user)
+            personal_data.erase_account(db_session(), user)
             session.clear()
             flash(_("Tài khoản và thông tin cá nhân của bạn đã được xóa."), "success")
             return redirect(url_for("learn.home"))

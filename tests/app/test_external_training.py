@@ -132,7 +132,8 @@ def test_trained_here_is_set_whether_training_here_comes_first_or_later(db, fiel
 
 
 def test_the_record_follows_a_profile_correction_and_survives_erasure(app, db, field, trainer):
-    from elearn.auth.services import erase_account, update_profile
+    from elearn.auth.services import update_profile
+    from elearn.privacy import erase_account
 
     save(trainer, field.lan)
     with app.app_context():
