@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from elearn.auth.services import Registration
 from elearn.records.codes import MAX_TYPED_LENGTH, normalize_code
 
 from elearn.forms import ChoiceField, clean_text, DayField, Form, NewPasswordField, PhoneField, RadioChoiceField
@@ -76,6 +77,13 @@ class RegistrationForm(ProfileFields):
 
     def password_owner(self) -> dict:
         return {"phone": self.phone.normal, "full_name": self.full_name.data, "birth_date": self.birth_date.day}
+
+    def to_registration(self, notice_version: str) -> Registration:
+        """The validated form as the service takes it; the guardian's consent counts only when needed."""
+        return Registration(
+            full_name=self.full_name.data, phone=self.phone.normal, birth_date=self.birth_date.day,
+            sex=self.sex.data, village_id=self.village_id.data, password=self.password.data,
+            notice_version=notice_version, guardian_consent=bool(self.guardian_consent.data and self.needs_guardian()))
 
 
 class ProfileForm(ProfileFields):

@@ -1,5 +1,8 @@
 """Accounts: registration, sign-in, passwords, consent and profile corrections. Plain values in, no Flask.
-A copy of one's data and erasure: elearn.privacy."""
+A copy of one's data and erasure: elearn.privacy.
+
+Refusals are Refused([Problem(code, field)]): phone_taken (phone), wrong_password (current_password),
+password_refused (new_password; values: reason, from elearn.training.passwords)."""
 from __future__ import annotations
 
 import secrets
@@ -14,24 +17,10 @@ from elearn.auth.hashing import passwords
 from elearn.db import insert_new
 from elearn.models import ConsentRecord, User
 from elearn.models.types import utcnow
+from elearn.problems import Problem, Refused
 from elearn.records import codes
 from elearn.records.trained import correct_trained_record
 from elearn.training.passwords import password_problem
-
-class PhoneTaken(Exception):
-    """The phone number already has an account."""
-
-
-class WrongPassword(Exception):
-    """The current password was asked for and not given right."""
-
-
-class PasswordRefused(Exception):
-    """The new password breaks a rule of elearn.training.passwords; `problem` says which."""
-
-    def __init__(self, problem: str):
-        super().__init__(problem)
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -56,7 +45,7 @@ def hash_password(password: str) -> str:
 
 def register_resident(session: Session, data: Registration) -> User:
     if session.scalar(select(User.id).where(User.phone == data.phone)) is not None:
-        raise PhoneTaken()
+        raise Refused(Problem("phone_taken", "phone"))
     # Two registrations of one phone at the same moment: the second finds the phone taken.
     user_id = insert_new(session, User, {
         "full_name": data.full_name,
@@ -68,7 +57,7 @@ def register_resident(session: Session, data: Registration) -> User:
         "session_token": new_session_token(),
     }, unique=("phone",))
     if user_id is None:
-        raise PhoneTaken()
+        raise Refused(Problem("phone_taken", "phone"))
     user = session.get(User, user_id)
     user.consents.append(ConsentRecord(purpose="learning", notice_version=data.notice_version))
     if data.guardian_consent:
@@ -122,12 +111,13 @@ def change_password(session: Session, user: User, new_password: str) -> None:
 def set_password_with_code(session: Session, phone: str, code: str, new_password: str, secret_key: str,
                            now) -> User:
     """A person's new password from the one-time code a trainer (or an admin) gave them: the code is
-    spent and every other session of theirs ends. Raises codes.CodeNotAccepted, or PasswordRefused
-    for a password made of the person's own phone, name or birth date."""
+    spent and every other session of theirs ends. Raises codes.CodeNotAccepted, or Refused
+    (password_refused) for a password made of the person's own phone, name or birth date."""
     user, record = codes.check_code(session, phone, code, secret_key, now)
     problem = password_problem(new_password, phone=user.phone, full_name=user.full_name, birth_date=user.birth_date)
     if problem:
-        raise PasswordRefused(problem)  # the code is not spent: the person picks another password
+        # The code is not spent: the person picks another password.
+        raise Refused(Problem("password_refused", "new_password", values={"reason": problem}))
     codes.spend(session, user, record, now)
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
@@ -155,13 +145,13 @@ def withdraw_consent(session: Session, user: User) -> None:
 def update_profile(session: Session, user: User, *, full_name: str, phone: str, birth_date: date,
                    sex: str, village_id: int, password: str | None = None) -> list[str]:
     """Correct one's own details; returns the names of the fields that changed. The phone number is
-    the sign-in name: changing it needs the current password (WrongPassword) and ends every other
+    the sign-in name: changing it needs the current password (Refused: wrong_password) and ends every other
     session of the person (the caller signs this browser in again with the new token)."""
     if phone != user.phone:
         if not password or not password_matches(user, password):
-            raise WrongPassword()
+            raise Refused(Problem("wrong_password", "current_password"))
         if session.scalar(select(User.id).where(User.phone == phone)) is not None:
-            raise PhoneTaken()
+            raise Refused(Problem("phone_taken", "phone"))
     changed = [name for name, value in (("full_name", full_name), ("phone", phone), ("birth_date", birth_date),
                                         ("sex", sex), ("village_id", village_id)) if getattr(user, name) != value]
     user.full_name, user.phone, user.birth_date, user.sex, user.village_id = (

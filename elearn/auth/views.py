@@ -21,6 +21,7 @@ from elearn.extensions import limiter
 from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
 from elearn.models.types import utcnow
+from elearn.problems import Refused
 from elearn.records.codes import MAX_FAILED_ATTEMPTS, CodeNotAccepted
 from elearn.units import active_villages
 from elearn.security import is_safe_next
@@ -86,7 +87,7 @@ def _too_many_phone_taken(form, phone: str):
         return None
     form.phone.errors.append(_("Đã có quá nhiều lần đăng ký bằng số điện thoại đã có tài khoản. Để giữ an toàn, "
                                "hãy chờ %(wait)s rồi thử lại.", wait=_wait_text(wait)))
-    form.password.errors.append(_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu."))
+    form.password.errors.append(_password_not_kept())
     return render_template("auth/register.html", form=form), 429, {"Retry-After": str(wait)}
 
 
@@ -106,32 +107,29 @@ def _remember_device(response, phone: str):
     return response
 
 
+def _password_not_kept() -> str:
+    return _("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")
+
+
+def _register_page(form: RegistrationForm):
+    if request.method == "POST" and not form.password.errors:
+        form.password.errors = [_password_not_kept()]  # never sent back to the page: asked for again, plainly
+    return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.courses"))
     form = RegistrationForm(villages=villages(), today=local_today())
     if not form.validate_on_submit():
-        if request.method == "POST" and not form.password.errors:
-            # The password is never sent back to the page: ask for it again, plainly.
-            form.password.errors = [_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")]
-        status = 400 if request.method == "POST" else 200
-        return render_template("auth/register.html", form=form), status
-    data = services.Registration(
-        full_name=form.full_name.data,
-        phone=form.phone.normal,
-        birth_date=form.birth_date.day,
-        sex=form.sex.data,
-        village_id=form.village_id.data,
-        password=form.password.data,
-        notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-        guardian_consent=bool(form.guardian_consent.data and form.needs_guardian()),
-    )
+        return _register_page(form)
+    data = form.to_registration(current_app.config["PRIVACY_NOTICE_VERSION"])
     if refused := _too_many_phone_taken(form, data.phone):
         return refused
     try:
         user = services.register_resident(db_session(), data)
-    except services.PhoneTaken:
+    except Refused:  # its one refusal: the phone has an account
         _count_phone_taken(data.phone)
         form.phone.errors.append(_("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ Tổ Công nghệ số "
                                    "cộng đồng giúp nếu quên mật khẩu."))
@@ -171,6 +169,18 @@ def sign_in():
     return _remember_device(redirect(target), user.phone)
 
 
+def _show_refusal(form, refused: Refused) -> None:
+    """A refusal of auth.services (a new password, a corrected profile): each message next to its field."""
+    for problem in refused.problems:
+        if problem.code == "password_refused":
+            message = password_message(problem.values["reason"])
+        elif problem.code == "wrong_password":
+            message = _("Để đổi số điện thoại, hãy nhập đúng mật khẩu hiện tại của bạn.")
+        else:  # phone_taken
+            message = _("Số điện thoại này đã được dùng cho một tài khoản khác.")
+        form[problem.field].errors.append(message)
+
+
 def _code_message(refused: CodeNotAccepted) -> str:
     ask = _("Hãy nhờ Tổ Công nghệ số cộng đồng ở thôn cấp cho bạn mã mới.")
     if refused.reason == "too_many_tries":
@@ -188,7 +198,7 @@ def _code_message(refused: CodeNotAccepted) -> str:
 
 def _code_page(form: CodeForm, wait: int = 0):
     if request.method == "POST" and not (form.new_password.errors or form.confirm_password.errors):
-        form.new_password.errors = [_("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")]
+        form.new_password.errors = [_password_not_kept()]
     if wait:
         return render_template("auth/code.html", form=form), 429, {"Retry-After": str(wait)}
     return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
@@ -212,8 +222,8 @@ def use_code():
         _throttle().failed("code", counters)
         form.code.errors.append(_code_message(refused))
         return _code_page(form)
-    except services.PasswordRefused as refused:
-        form.new_password.errors.append(password_message(refused.problem))
+    except Refused as refused:
+        _show_refusal(form, refused)
         return _code_page(form)
     session.clear()  # whoever was signed in on this phone (often the trainer) is not any more
     if is_staff(user):  # a new password never skips the second factor
@@ -288,11 +298,8 @@ def edit_profile():
         changed = services.update_profile(
             db_session(), user, full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day,
             sex=form.sex.data, village_id=form.village_id.data, password=form.current_password.data)
-    except services.WrongPassword:
-        form.current_password.errors.append(_("Để đổi số điện thoại, hãy nhập đúng mật khẩu hiện tại của bạn."))
-        return render_template("auth/edit_profile.html", form=form), 400
-    except services.PhoneTaken:
-        form.phone.errors.append(_("Số điện thoại này đã được dùng cho một tài khoản khác."))
+    except Refused as refused:
+        _show_refusal(form, refused)
         return render_template("auth/edit_profile.html", form=form), 400
     if "phone" not in changed:
         flash(_("Đã lưu thông tin của bạn."), "success")
