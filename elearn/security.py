@@ -6,12 +6,14 @@ import time
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_in
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, inspect, select
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from elearn.db import db_session
 from elearn.extensions import login_manager
-from elearn.models import RoleAssignment, User
+from elearn.models import ConsentRecord, RoleAssignment, SecondFactor, User
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -31,8 +33,13 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     # The id in the cookie is a per-user token: rotating it ends every session of that user.
-    # Consents and staff roles come in the same query: every page checks one or the other.
-    user = db_session().scalar(
+    session = db_session()
+    resident = _resident_from_rows(session, session.connection().execute(_RESIDENT_ROWS, {"token": session_token}))
+    if resident is not None:
+        return resident
+    # Staff (and the rare resident with a second factor left over): consents and staff roles come in
+    # the same query, every page checks one or the other.
+    user = session.scalar(
         select(User).where(User.session_token == session_token).options(
             joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit),
             joinedload(User.second_factor)))
@@ -41,6 +48,50 @@ def load_user(session_token: str) -> User | None:
     if user is not None and user.assignments and not (user.second_factor and user.second_factor.confirmed_at):
         return None
     return user
+
+
+# Residents are most requests: one plain statement (the user, each consent record, whether any staff
+# role or second factor exists) turned into the same ORM objects a query would give, at a fraction of
+# the ORM's cost of loading (measured by benchmarks/throughput.py).
+_users, _consents = User.__table__, ConsentRecord.__table__
+_RESIDENT_ROWS = (
+    select(_users, _consents,
+           exists().where(RoleAssignment.user_id == _users.c.id).label("has_roles"),
+           exists().where(SecondFactor.user_id == _users.c.id).label("has_factor"))
+    .select_from(_users.outerjoin(_consents, _consents.c.user_id == _users.c.id))
+    .where(_users.c.session_token == bindparam("token"))
+    .order_by(_consents.c.given_at, _consents.c.id)
+)
+
+
+def _resident_from_rows(session, result) -> User | None:
+    """The user of `result`'s rows as a persistent User with its consents, or None when there are
+    no rows or the user is staff (or already in this session): the caller then loads it in full."""
+    rows = result.all()
+    if not rows or rows[0].has_roles or rows[0].has_factor:
+        return None
+    if session.identity_map.get(identity_key(User, rows[0]._mapping[_users.c.id])) is not None:
+        return None
+    user = _persistent(session, User, rows[0]._mapping)
+    consents = [_persistent(session, ConsentRecord, row._mapping) for row in rows
+                if row._mapping[_consents.c.id] is not None]
+    for consent in consents:
+        set_committed_value(consent, "user", user)
+    set_committed_value(user, "consents", consents)
+    set_committed_value(user, "assignments", [])
+    set_committed_value(user, "second_factor", None)
+    return user
+
+
+def _persistent(session, model, mapping):
+    """An instance of `model` from a row's columns, attached to `session` as if a query had loaded it."""
+    mapper = inspect(model)
+    instance = mapper.class_manager.new_instance()  # as the ORM does: no __init__, no defaults
+    for attribute in mapper.column_attrs:
+        set_committed_value(instance, attribute.key, mapping[attribute.columns[0]])
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 STAFF_SEEN_AT = "staff_seen_at"

@@ -15,6 +15,7 @@ from elearn.extensions import csrf, limiter
 from elearn.i18n import local_today
 from elearn.learn import services
 from elearn.learn.forms import QuizForm, SurveyForm
+from elearn.learn.pages import course_snapshot, render_cached
 from elearn.models import Course
 from elearn.access import consent_required, may_act_as
 from elearn.training import scoring
@@ -67,16 +68,17 @@ def course(slug):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @consent_required
 def lesson(slug, lesson_slug):
-    course = course_or_404(slug)
-    lesson = services.active_lesson(course, lesson_slug) or abort(404)
+    # The busiest page: an in-memory snapshot of the course, checked against the database's stamp.
+    course = course_snapshot(db_session(), slug) or abort(404)
+    index = course.find(lesson_slug)
+    if index is None:
+        abort(404)
     # Opening the page records nothing: a GET changes no data (an <img> pointing here in some
     # lesson would otherwise mark it read). The "next" button below is a POST to read_lesson.
-    lessons = course.active_lessons
-    index = lessons.index(lesson)
-    previous_lesson = lessons[index - 1] if index > 0 else None
-    next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
-    return render_template("learn/lesson.html", course=course, lesson=lesson, number=index + 1,
-                           count=len(lessons), previous_lesson=previous_lesson, next_lesson=next_lesson)
+    lessons = course.lessons
+    return render_cached(course.stamp, "learn/lesson.html", course=course, lesson=lessons[index], number=index + 1,
+                         count=len(lessons), previous_lesson=lessons[index - 1] if index > 0 else None,
+                         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/read")
