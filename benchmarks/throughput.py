@@ -1,151 +1,177 @@
-"""Serving speed: a lesson page against a bare Flask page, same server settings, same run.
+"""Serving speed: a signed-in lesson page against a bare Flask + Jinja page of the same size.
 
-Budget (ARCHITECTURE.md): the lesson page serves at least half as many requests per second as a
-Flask view that returns a short string. Both apps run under gunicorn with the settings of
-`elearn serve` without Redis (1 worker, 8 threads); a client with CONCURRENCY keep-alive
-connections asks for the page for SECONDS each. The figures depend on the machine; the ratio is
-what to watch.
+Budget (issue 11, ARCHITECTURE.md "speed is a feature"): the lesson page serves at least half as
+many requests per second as the bare page, under the same server. Both run through
+`elearn.wsgi_server.run`, so they get exactly the gunicorn settings `elearn serve` uses (worker
+class, threads, keep-alive); the bare app is plain Flask rendering one Jinja template sized to the
+lesson page's bytes, with no database, no session and no compression. The load comes from wrk
+(Debian's package), never from Python in this process, with the headers a phone sends
+(`Accept-Encoding: gzip`, the session cookie).
 
-    .venv/bin/python benchmarks/throughput.py [--seconds 10] [--concurrency 8]
+The resident is made as a person would be: registered through the form, then the welcome message is
+read once, so every measured page is the plain lesson (checked before the run: the lesson's title,
+no notice). The two servers are measured one after the other, three times interleaved (bare, lesson,
+bare, lesson, ...): the ratio of each pair is printed and the median ratio is the verdict.
+
+    .venv/bin/python benchmarks/throughput.py [--seconds 10] [--connections 8] [--workers 1]
 """
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
-import socket
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "lua nuoc tra binh 2025"
-SERVER_SETTINGS = ["--workers", "1", "--threads", "8", "--worker-class", "gthread", "--log-level", "warning"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._harness import (  # noqa: E402
+    PROJECT_ROOT, Database, Figures, Resident, Server, free_port, log, verdict)
+
+BUDGET = 0.5
+LESSON_COURSE = "dien-thoai-thong-minh"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+BARE_TEMPLATE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1>
+{% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
+{% endfor %}</main></body></html>"""
 
 
-def bare_app():
-    from flask import Flask
+def bare_app(size: int):
+    """Plain Flask + Jinja: one template rendered per request, `size` bytes of Vietnamese text."""
+    from flask import Flask, render_template
+    from jinja2 import DictLoader
 
     app = Flask("bare")
-    app.add_url_rule("/", "index", lambda: "Hello, Học số")
+    app.jinja_loader = DictLoader({"page.html": BARE_TEMPLATE})
+    sentence = "Không bấm vào đường dẫn lạ, không đọc mã OTP cho ai. "
+    paragraphs = []
+    while sum(len(p.encode()) + 8 for p in paragraphs) < size - 200:
+        paragraphs.append(sentence * 4)
+
+    @app.get("/")
+    def page():
+        return render_template("page.html", title="Bài học", paragraphs=paragraphs)
+
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(target: str, env: dict) -> tuple[subprocess.Popen, int]:
+def start_bare(size: int, workers: int, threads: int, folder: Path) -> tuple[subprocess.Popen, int]:
+    """The bare app under `elearn.wsgi_server.run`: the very settings `elearn serve` passes to gunicorn."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *SERVER_SETTINGS, "--bind", f"127.0.0.1:{port}", target],
-        cwd=PROJECT_ROOT, env=env)
-    for _ in range(100):
+    code = ("import sys; from benchmarks.throughput import bare_app; from elearn.wsgi_server import run; "
+            f"run(bare_app({size}), '127.0.0.1', {port}, {workers}, {threads})")
+    with (folder / "bare.log").open("wb") as output:
+        process = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    import http.client
+
+    for _ in range(200):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                return process, port
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"{target} did not start")
+    raise SystemExit(f"the bare app did not start:\n{(folder / 'bare.log').read_text()[-2000:]}")
 
 
-def load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> float:
-    """Requests per second answered 200, over `seconds`, with keep-alive connections."""
-    stop = time.monotonic() + seconds
-    counts = [0] * concurrency
-    failures: list[str] = []
-
-    def worker(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop:
-            connection.request("GET", path, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                failures.append(f"{path} answered {response.status}")
-                return
-            counts[index] += 1
-        connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(failures[0])
-    return sum(counts) / (time.monotonic() - started)
+def signed_in_lesson(port: int) -> tuple[str, str, int]:
+    """Register a resident through the form, read the welcome once; the cookie header, a lesson's
+    path and its size in bytes (uncompressed)."""
+    figures = Figures()
+    resident = Resident(0, port, figures, threading.Event(), __import__("random").Random(1), 0, 0)
+    resident.register()
+    resident.phone.request("GET", "/courses", "GET /courses")  # shows and so clears the welcome message
+    _, _, course = resident.phone.request("GET", f"/courses/{LESSON_COURSE}", "GET course")
+    path = re.search(rf'href="(/courses/{LESSON_COURSE}/lessons/[^"]+)"', course).group(1)
+    _, _, page = resident.phone.request("GET", path, "GET lesson")
+    if 'class="notice' in page or "<article" not in page:
+        raise SystemExit(f"{path} is not the plain lesson page for this resident")
+    cookie = "; ".join(f"{name}={value}" for name, value in resident.phone.cookies.items())
+    return cookie, path, len(page.encode())
 
 
-def prepare_instance(folder: Path) -> dict:
-    """A SQLite database in `folder` with the bundled courses; returns the servers' environment."""
-    env = {**os.environ, "ELEARN_INSTANCE_PATH": str(folder), "ELEARN_ADMIN_PASSWORD": "benchmark admin pw"}
-    elearn_command = Path(sys.executable).parent / "elearn"
-    subprocess.run([str(elearn_command), "prepare"], cwd=PROJECT_ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return env
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_P99 = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+WRK_BAD = re.compile(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)")
 
 
-def sign_in_cookie(port: int) -> tuple[str, str]:
-    """Register a resident through the real form; returns the session cookie and a lesson path."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/register")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    village = re.search(r'<option value="([1-9]\d*)"', page).group(1)
-    body = urlencode({"csrf_token": token, "full_name": "Nguyễn Văn Đo", "phone": "0912 000 111",
-                      "birth_date": "1970-05-01", "sex": "male", "village_id": village, "password": PASSWORD,
-                      "consent": "y"})
-    connection.request("POST", "/register", body=body, headers={
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-    response = connection.getresponse()
-    response.read()
-    if response.status != 302:
-        raise SystemExit(f"registration answered {response.status}")
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    connection.request("GET", "/courses/dien-thoai-thong-minh", headers={"Cookie": cookie})
-    page = connection.getresponse().read().decode()
-    lesson = re.search(r'href="(/courses/dien-thoai-thong-minh/lessons/[^"]+)"', page).group(1)
-    return cookie, lesson
+def wrk(url: str, cookie: str, seconds: float, connections: int) -> tuple[float, float, str]:
+    """Requests/s and p99 (ms) of `url` under wrk; the third item names anything that went wrong."""
+    headers = ["-H", "Accept-Encoding: gzip", "-H", "Accept-Language: vi"]
+    if cookie:
+        headers += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([WRK, "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency",
+                             *headers, url], capture_output=True, text=True, check=True).stdout
+    problem = WRK_BAD.search(output)
+    p99 = WRK_P99.search(output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else 0
+    return (float(WRK_RATE.search(output).group(1)), float(p99.group(1)) * scale if p99 else 0.0,
+            problem.group(0) if problem else "")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers for both apps (default 1)")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="elearn-throughput-") as folder:
-        env = prepare_instance(Path(folder))
-        bare, bare_port = start("benchmarks.throughput:bare_app()", env)
-        elearn, elearn_port = start("elearn:create_app()", env)
+    if not Path(WRK).exists():
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    with tempfile.TemporaryDirectory(prefix="elearn-throughput-") as name:
+        folder = Path(name)
+        database = Database("sqlite", folder)
+        database.create()
+        server = Server(database, folder, workers=args.workers, threads=args.threads)
+        server.start()
+        bare = None
         try:
-            cookie, lesson = sign_in_cookie(elearn_port)
-            load(bare_port, "/", "", 1, args.concurrency)  # warm up both
-            load(elearn_port, lesson, cookie, 1, args.concurrency)
-            bare_rate = load(bare_port, "/", "", args.seconds, args.concurrency)
-            lesson_rate = load(elearn_port, lesson, cookie, args.seconds, args.concurrency)
+            cookie, lesson, size = signed_in_lesson(server.port)
+            bare, bare_port = start_bare(size, args.workers, args.threads, folder)
+            targets = {"bare": (f"http://127.0.0.1:{bare_port}/", ""),
+                       "lesson": (f"http://127.0.0.1:{server.port}{lesson}", cookie)}
+            for url, header in targets.values():  # warm up both
+                wrk(url, header, 2, args.connections)
+            results: dict[str, list[tuple[float, float]]] = {"bare": [], "lesson": []}
+            failures = []
+            for run in range(args.runs):
+                for label, (url, header) in targets.items():
+                    rate, p99, problem = wrk(url, header, args.seconds, args.connections)
+                    if problem:
+                        failures.append(f"{label} run {run + 1}: {problem}")
+                    results[label].append((rate, p99))
         finally:
-            for process in (bare, elearn):
-                process.terminate()
-                process.wait(timeout=10)
-    ratio = lesson_rate / bare_rate
-    print(f"server: gunicorn {' '.join(SERVER_SETTINGS[:6])}; client: {args.concurrency} keep-alive connections, "
-          f"{args.seconds:.0f} s each, on this machine ({os.cpu_count()} cores)")
-    print(f"bare Flask page       {bare_rate:8.0f} requests/s")
-    print(f"lesson page (signed in, SQLite) {lesson_rate:8.0f} requests/s   {lesson}")
-    print(f"ratio {ratio:.2f} (budget: at least 0.50): {'OK' if ratio >= 0.5 else 'UNDER BUDGET'}")
-    return 0 if ratio >= 0.5 else 1
+            if bare is not None:
+                bare.terminate()
+                bare.wait(timeout=30)
+            server.stop()
+            database.drop()
+    log(f"{os.cpu_count()} cores; both apps under elearn.wsgi_server.run: {args.workers} worker(s) × "
+        f"{args.threads} threads; wrk -t2 -c{args.connections}, {args.seconds:.0f} s per run, "
+        f"Accept-Encoding: gzip; page size {size:,} bytes uncompressed")
+    log(f"{'run':<5}{'bare req/s':>12}{'p99 ms':>9}{'lesson req/s':>14}{'p99 ms':>9}{'ratio':>8}")
+    ratios = []
+    for run, ((bare_rate, bare_p99), (lesson_rate, lesson_p99)) in enumerate(zip(results["bare"], results["lesson"])):
+        ratios.append(lesson_rate / bare_rate)
+        log(f"{run + 1:<5}{bare_rate:>12.0f}{bare_p99:>9.1f}{lesson_rate:>14.0f}{lesson_p99:>9.1f}{ratios[-1]:>8.2f}")
+    ratio = statistics.median(ratios)
+    log(f"median ratio {ratio:.2f} (budget: at least {BUDGET:.2f}) for {lesson}")
+    if ratio < BUDGET:
+        failures.append(f"the lesson page serves at {ratio:.2f} of the bare page (budget {BUDGET:.2f})")
+    return verdict(failures)
 
 
 if __name__ == "__main__":
