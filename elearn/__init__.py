@@ -19,9 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.config["INSTANCE_PATH"]).mkdir(mode=0o700, parents=True, exist_ok=True)  # secret key, SQLite file
     routing.init_app(app)  # bounded ids, no control character in an address
 
-    from elearn.auth.services import configure_hashing
+    from elearn.auth import hashing
 
-    configure_hashing(**app.config.get("PASSWORD_HASH_PARAMETERS", {}))
+    hashing.init_app(app)  # argon2id parameters and the bounded pool, per app
     db.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)

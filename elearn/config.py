@@ -69,7 +69,18 @@ def from_environment(overrides: dict) -> dict:
         # Proxies whose X-Forwarded-For/-Proto/-Host are believed (IPs or CIDRs); none by default.
         "TRUSTED_PROXIES": _env_list("ELEARN_TRUSTED_PROXIES"),
         "PUBLIC_URL": os.environ.get("ELEARN_PUBLIC_URL"),
+        # argon2 hashes running at once in one process (elearn.auth.hashing): half the cores by default.
+        "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("ELEARN_PASSWORD_HASH_CONCURRENCY")
+                                         or max(1, _cores() // 2)),
     }
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 DEFAULTS = {

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, select, text
 
 from elearn import create_app
@@ -21,6 +22,10 @@ from elearn.migrate import upgrade
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_COURSES = FIXTURES / "courses"
 PASSWORD = "lua nuoc tra binh 2025"
+# Cheap argon2 for speed; production uses OWASP's minimum (elearn.auth.hashing, app/test_password_hashing.py).
+TEST_HASHING = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+# The stored hash of PASSWORD for the accounts test helpers make without a request (no app to hash with).
+PASSWORD_HASH = PasswordHasher(**TEST_HASHING).hash(PASSWORD)
 
 
 def reset_schema(url: str) -> None:
@@ -53,8 +58,7 @@ def app(database_url, tmp_path):
         "INSTANCE_PATH": str(tmp_path),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "hocso.test",
-        # Cheap argon2 for speed; production uses the library defaults (see test_password_hashing).
-        "PASSWORD_HASH_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        "PASSWORD_HASH_PARAMETERS": TEST_HASHING,
     })
     _empty_tables(app)
     with app.app_context():

@@ -7,13 +7,13 @@ import re
 from sqlalchemy import select
 
 from elearn.models import Course, CourseRevision, RoleAssignment, User
-from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
+from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor, pass_second_step
 
 
 def make_trainer(db, village_id, phone="+84933000005", name="Trần Văn Huấn"):
-    from elearn.auth.services import hash_password, new_session_token
+    from elearn.auth.services import new_session_token
 
-    user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token())
+    user = User(full_name=name, phone=phone, password_hash=PASSWORD_HASH, session_token=new_session_token())
     user.assignments.append(RoleAssignment(role="trainer", unit_id=village_id))
     enroll_second_factor(user)
     db.add(user)

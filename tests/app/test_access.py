@@ -14,7 +14,7 @@ from sqlalchemy import select
 from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, TrainingSession, User
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
-from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
+from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor, pass_second_step
 from tests.helpers import answers, quiz_form, submit
 
 ACTORS = ("anonymous", "resident", "trainer_elsewhere", "trainer_here", "official_elsewhere", "official_here", "admin")
@@ -171,9 +171,9 @@ class World:
 
 
 def _staff(db, phone, role, unit_id):
-    from elearn.auth.services import hash_password, new_session_token
+    from elearn.auth.services import new_session_token
 
-    user = User(full_name="Cán bộ", phone=phone, password_hash=hash_password(PASSWORD),
+    user = User(full_name="Cán bộ", phone=phone, password_hash=PASSWORD_HASH,
                 session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit_id))
     enroll_second_factor(user)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from elearn.config import DEFAULTS
 from elearn.models import AuditEvent, OneTimeCode, QuizAttempt, RoleAssignment, User
-from tests.conftest import PASSWORD, csrf_token, enroll_second_factor, pass_second_step
+from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor, pass_second_step
 
 TRAINER_PHONE = "+84933000005"
 OTHER_TRAINER_PHONE = "+84933000003"
@@ -16,9 +16,9 @@ RESIDENT_PHONE = "+84912345678"
 
 
 def make_staff(db, role, unit_id, phone, name="Trần Văn Hướng"):
-    from elearn.auth.services import hash_password, new_session_token
+    from elearn.auth.services import new_session_token
 
-    user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token())
+    user = User(full_name=name, phone=phone, password_hash=PASSWORD_HASH, session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit_id))
     enroll_second_factor(user)
     db.add(user)
@@ -27,10 +27,10 @@ def make_staff(db, role, unit_id, phone, name="Trần Văn Hướng"):
 
 
 def make_resident(db, village_id, phone, name="Nguyễn Thị Lan", consent=True):
-    from elearn.auth.services import hash_password, new_session_token
+    from elearn.auth.services import new_session_token
     from elearn.models import ConsentRecord
 
-    user = User(full_name=name, phone=phone, password_hash=hash_password(PASSWORD), session_token=new_session_token(),
+    user = User(full_name=name, phone=phone, password_hash=PASSWORD_HASH, session_token=new_session_token(),
                 village_id=village_id, sex="female", birth_date=__import__("datetime").date(1975, 3, 25))
     if consent:
         user.consents.append(ConsentRecord(purpose="learning", notice_version=DEFAULTS["PRIVACY_NOTICE_VERSION"]))

@@ -34,7 +34,7 @@ from elearn.reports.tokens import hash_token
 from tests.app.test_access import ACCESS, ALLOWED, PHONES, World, _browser
 from tests.browser.conftest import PHONE
 from tests.browser.xss_payloads import MARKER_URL, PAYLOADS, SIGNATURE, fitting
-from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
+from tests.conftest import PASSWORD_HASH, csrf_token, enroll_second_factor
 from tests.helpers import answers, quiz_form, submit
 
 pytestmark = pytest.mark.browser
@@ -203,11 +203,9 @@ def _unit(db, kind: str, name: str, parent: Unit | None, code: str | None = None
 
 def build_corpus(app, db, villages) -> Corpus:
     """The route matrix's world (same people, same phones, same ids), with a payload in every text."""
-    from elearn.auth.services import hash_password
-
     by_number = {p.number: p for p in PAYLOADS}
     notice = app.config["PRIVACY_NOTICE_VERSION"]
-    password_hash = hash_password(PASSWORD)
+    password_hash = PASSWORD_HASH
     home = db.get(Unit, villages[0])
     commune, province = home.parent, home.parent.parent
     home.name, commune.name, province.name = by_number[54].text, by_number[55].text, by_number[56].text

@@ -16,7 +16,7 @@ from elearn.models import (CourseActivity, PopulationFigure, RequiredSet, RoleAs
 from elearn.records.trained import rebuild_trained_months
 from elearn.training.ages import labour_age_window
 from elearn.units import add_unit
-from tests.conftest import PASSWORD, enroll_second_factor
+from tests.conftest import PASSWORD, PASSWORD_HASH, enroll_second_factor
 
 DAY = date(2026, 6, 30)
 
@@ -77,9 +77,9 @@ def commune(app, db) -> Commune:
 
 def staff(db, role, unit, phone):
     """A staff account with `role` over `unit`; signs in with tests.conftest.PASSWORD."""
-    from elearn.auth.services import hash_password, new_session_token
+    from elearn.auth.services import new_session_token
 
-    user = User(full_name=f"Cán bộ {phone[-3:]}", phone=phone, password_hash=hash_password(PASSWORD),
+    user = User(full_name=f"Cán bộ {phone[-3:]}", phone=phone, password_hash=PASSWORD_HASH,
                 session_token=new_session_token())
     user.assignments.append(RoleAssignment(role=role, unit_id=unit.id if unit else None))
     enroll_second_factor(user)
