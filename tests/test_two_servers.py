@@ -1,6 +1,9 @@
 """nginx in front of two app servers on one PostgreSQL database and Redis (benchmarks/two_servers.py
 in its short mode): a sign-in slowdown earned on one holds on the other, a session made on one works
-on the other, and a short load through nginx is shared by both with no error."""
+on the other, a short load through nginx is shared by both with no error, a lesson edit and an image
+made on one are served by the other on its next request, and a rolling restart of both under
+residents reading and submitting quizzes answers every request and stores every acknowledged
+attempt once."""
 from __future__ import annotations
 
 import os
@@ -44,4 +47,7 @@ def test_two_servers_behind_nginx_share_limits_and_sessions():
     print(done.stdout)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "the right password through B at once: 429" in done.stdout
+    assert "[ok] B's next answer for the lesson: 200, new text shown: True, image shown: True" in done.stdout
+    assert "[ok] no request failed" in done.stdout
+    assert "[ok] acknowledged quiz attempts = stored attempts, each once" in done.stdout
     assert "All checks passed." in done.stdout
