@@ -9,17 +9,16 @@ from __future__ import annotations
 import time
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from elearn.access import is_staff, role_required
 from elearn.auth import second_factor as factors
-from elearn.auth import throttle
+from elearn.auth import guard
 from elearn.auth.second_factor_forms import AppCodeForm, SecondStepForm
 from elearn.db import db_session
-from elearn.extensions import limiter
 from elearn.models import User
 from elearn.models.types import utcnow
 from elearn.security import is_safe_next
@@ -66,19 +65,16 @@ def _finish(user: User):
     return redirect(target if is_safe_next(target) else url_for("learn.courses"))
 
 
-def _throttle() -> throttle.Throttle:
-    return throttle.Throttle(limiter.storage, current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
-
-
 def _wait_for(user: User) -> int:
     """Seconds before this person's next code is looked at: wrong codes are limited per person
     (whichever browser or address they come from), 0 when they may try now."""
-    return max(_throttle().refused_for(limit, "second-factor", str(user.id)) for limit in factors.WRONG_CODE_LIMITS)
+    limits = guard.request_throttle()
+    return max(limits.refused_for(limit, "second-factor", str(user.id)) for limit in factors.WRONG_CODE_LIMITS)
 
 
 def _count_wrong(user: User) -> None:
     for limit in factors.WRONG_CODE_LIMITS:
-        _throttle().count(limit, "second-factor", str(user.id))
+        guard.request_throttle().count(limit, "second-factor", str(user.id))
 
 
 class _Refused(Exception):

@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import json
-import secrets
+
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from elearn.audit import audit
 from elearn.access import is_staff, needs_consent
 from elearn import privacy as personal_data  # the view `privacy` below shows the notice
-from elearn.auth import second_factor_views, services, throttle
+from elearn.auth import guard, second_factor_views, services
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
                                ProfileForm, RegistrationForm, SignInForm)
 from elearn.db import db_session
 from elearn.forms import password_message
-from elearn.extensions import limiter
 from elearn.i18n import LANGUAGE_COOKIE, local_today
 from elearn.models import Unit
 from elearn.models.types import utcnow
@@ -33,34 +31,6 @@ def villages() -> list[tuple[Unit, str]]:
     return active_villages(db_session())
 
 
-DEVICE_COOKIE = "device"
-DEVICE_COOKIE_AGE = 365 * 24 * 3600
-
-
-def _device_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="elearn-device")
-
-
-def _known_device_for(phone: str) -> str | None:
-    """The device id when this browser signed in to `phone` before (OWASP "device cookies")."""
-    try:
-        data = _device_signer().loads(request.cookies.get(DEVICE_COOKIE, ""))
-    except BadSignature:
-        return None
-    return data.get("device") if data.get("phone") == phone else None
-
-
-def _throttle() -> throttle.Throttle:
-    return throttle.Throttle(limiter.storage, current_app.config.get("RATELIMIT_KEY_PREFIX", ""),
-                             current_app.config.get("LOGIN_SLOWDOWN"))
-
-
-def _counters(phone: str) -> list[tuple[str, str]]:
-    """Failures count per phone number and per address, except on a browser that signed in to this
-    phone before: there they count per device, so no one else's failures slow the resident down."""
-    return throttle.sign_in_counters(phone, request.remote_addr, _known_device_for(phone))
-
-
 def _wait_text(seconds: int) -> str:
     if seconds < 120:
         return _("%(count)d giây", count=seconds)
@@ -72,39 +42,15 @@ def _slowed_down(field, seconds: int) -> None:
                           wait=_wait_text(seconds)))
 
 
-def _phone_taken_wait(phone: str) -> int:
-    """Whether a phone has an account is told only a few times a minute per address (and an hour per phone)."""
-    limits = current_app.config["PHONE_TAKEN_LIMITS"]
-    checks = [(limit, "phone-taken-address", request.remote_addr or "") for limit in limits["address"]]
-    checks += [(limit, "phone-taken-phone", phone) for limit in limits["phone"]]
-    return max(_throttle().refused_for(*check) for check in checks)
-
-
 def _too_many_phone_taken(form, phone: str):
     """The registration page with 429 while this address (or phone) has been told too often."""
-    wait = _phone_taken_wait(phone)
+    wait = guard.phone_taken_wait(phone)
     if not wait:
         return None
     form.phone.errors.append(_("Đã có quá nhiều lần đăng ký bằng số điện thoại đã có tài khoản. Để giữ an toàn, "
                                "hãy chờ %(wait)s rồi thử lại.", wait=_wait_text(wait)))
     form.password.errors.append(_password_not_kept())
     return render_template("auth/register.html", form=form), 429, {"Retry-After": str(wait)}
-
-
-def _count_phone_taken(phone: str) -> None:
-    limits = current_app.config["PHONE_TAKEN_LIMITS"]
-    for limit in limits["address"]:
-        _throttle().count(limit, "phone-taken-address", request.remote_addr or "")
-    for limit in limits["phone"]:
-        _throttle().count(limit, "phone-taken-phone", phone)
-
-
-def _remember_device(response, phone: str):
-    device = _known_device_for(phone) or secrets.token_urlsafe(16)
-    value = _device_signer().dumps({"phone": phone, "device": device})
-    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], path="/sign-in")
-    return response
 
 
 def _password_not_kept() -> str:
@@ -130,7 +76,7 @@ def register():
     try:
         user = services.register_resident(db_session(), data)
     except Refused:  # its one refusal: the phone has an account
-        _count_phone_taken(data.phone)
+        guard.count_phone_taken(data.phone)
         form.phone.errors.append(_("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ Tổ Công nghệ số "
                                    "cộng đồng giúp nếu quên mật khẩu."))
         return render_template("auth/register.html", form=form), 400
@@ -150,23 +96,23 @@ def sign_in():
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/sign_in.html", form=form, asked=bool(next_url)), status
-    counters = _counters(form.phone.normal)
-    if wait := _throttle().wait("sign-in", counters):  # looked at before the password: a slowdown
+    counters = guard.counters(form.phone.normal)
+    if wait := guard.request_throttle().wait("sign-in", counters):  # looked at before the password: a slowdown
         _slowed_down(form.password, wait)
         return render_template("auth/sign_in.html", form=form), 429, {"Retry-After": str(wait)}
     user = services.authenticate(db_session(), form.phone.normal, form.password.data)
     if user is None:
-        _throttle().failed("sign-in", counters)
+        guard.request_throttle().failed("sign-in", counters)
         form.password.errors.append(_("Số điện thoại hoặc mật khẩu chưa đúng. Vui lòng thử lại."))
         return render_template("auth/sign_in.html", form=form), 400
-    _throttle().forget("sign-in", counters[:1])  # the phone's (or this device's), never the address's
+    guard.request_throttle().forget("sign-in", counters[:1])  # the phone's (or this device's), never the address's
     session.clear()  # a fresh session at sign-in
     if is_staff(user):  # signed in only after the second factor
-        return _remember_device(second_factor_views.begin(user, form.remember.data, target), user.phone)
+        return guard.remember_device(second_factor_views.begin(user, form.remember.data, target), user.phone)
     login_user(user, remember=form.remember.data)
     if needs_consent(user):  # a new version of the privacy notice (or consent withdrawn): asked first
         target = url_for("auth.consent", next=target)
-    return _remember_device(redirect(target), user.phone)
+    return guard.remember_device(redirect(target), user.phone)
 
 
 def _show_refusal(form, refused: Refused) -> None:
@@ -211,15 +157,15 @@ def use_code():
     form = CodeForm()
     if not form.validate_on_submit():
         return _code_page(form)
-    counters = _counters(form.phone.normal)
-    if wait := _throttle().wait("code", counters):
+    counters = guard.counters(form.phone.normal)
+    if wait := guard.request_throttle().wait("code", counters):
         _slowed_down(form.code, wait)
         return _code_page(form, wait)
     try:
         user = services.set_password_with_code(db_session(), form.phone.normal, form.code.data,
                                                form.new_password.data, current_app.secret_key, utcnow())
     except CodeNotAccepted as refused:
-        _throttle().failed("code", counters)
+        guard.request_throttle().failed("code", counters)
         form.code.errors.append(_code_message(refused))
         return _code_page(form)
     except Refused as refused:
@@ -255,7 +201,7 @@ def set_language():
         services.set_locale(db_session(), current_user, code)
     next_url = request.form.get("next")
     response = redirect(next_url if is_safe_next(next_url) else url_for("learn.home"))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=guard.A_YEAR, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
@@ -307,7 +253,7 @@ def edit_profile():
     _stay_signed_in(user._get_current_object())  # the new sign-in name ended every other session
     flash(_("Đã lưu thông tin. Từ nay bạn đăng nhập bằng số điện thoại mới; các điện thoại khác đã bị đăng xuất."),
           "success")
-    return _remember_device(redirect(url_for("auth.profile")), user.phone)
+    return guard.remember_device(redirect(url_for("auth.profile")), user.phone)
 
 
 def _stay_signed_in(user) -> None:
