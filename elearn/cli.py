@@ -139,14 +139,35 @@ def users_cli():
 @with_appcontext
 @transactional
 def users_create(role: str, phone: str, full_name: str, unit_id: int | None, password: str):
-    from elearn.setup_data import StaffProblem, create_staff
+    from elearn.admin.services import create_staff
+    from elearn.problems import Refused
 
     try:
         create_staff(db_session(), role=role, phone=phone, full_name=full_name, unit_id=unit_id, password=password)
-    except StaffProblem as problem:
-        click.echo(str(problem), err=True)
+    except Refused as refused:
+        for problem in refused.problems:
+            click.echo(_staff_problem(problem, phone, role, unit_id), err=True)
         sys.exit(1)
     click.echo(f"Created {role} account for {phone}.")
+
+
+def _staff_problem(problem, phone: str, role: str, unit_id: int | None) -> str:
+    """One refusal of create_staff in the words of this command's options."""
+    from elearn.units import ROLE_UNIT_KINDS
+
+    values, taken = problem.values, "an account with this phone number exists"
+    unknown_unit = f" (no unit has id {unit_id})" if unit_id is not None else ""
+    return {
+        "phone_invalid": f"'{phone}' is not a Vietnamese mobile number",
+        "phone_taken_by_staff": taken,
+        "phone_taken_by_resident": taken,
+        "password_refused": f"password refused: {values.get('reason', '').replace('_', ' ')}",
+        "unit_missing": f"a {role} needs --unit: the id of the village, commune or province they look after"
+                        + unknown_unit,
+        "unit_wrong_kind": f"a {role} looks after a {' or a '.join(ROLE_UNIT_KINDS.get(role, ()))}, "
+                           f"not a {values.get('kind')}",
+        "unit_merged": f"unit {unit_id} was merged into unit {values.get('merged_into_id')}",
+    }.get(problem.code, problem.code)
 
 
 @users_cli.command("reset-2fa", help=(

@@ -1,4 +1,5 @@
-"""First-run data: administrative units from a YAML file, the first admin account."""
+"""First-run data: administrative units from a YAML file, the first admin account (other staff
+accounts: elearn.admin.services.create_staff)."""
 from __future__ import annotations
 
 import secrets
@@ -11,9 +12,7 @@ from sqlalchemy.orm import Session
 from elearn.audit import audit
 from elearn.auth.services import hash_password, new_session_token
 from elearn.models import ADMIN, RoleAssignment, Unit, User
-from elearn.training.passwords import password_problem
-from elearn.training.phones import InvalidPhone, normalize_phone
-from elearn.units import ROLE_UNIT_KINDS, add_unit
+from elearn.units import add_unit
 
 BUNDLED_UNITS = Path(__file__).resolve().parent / "data" / "units.yaml"
 DEFAULT_ADMIN_PHONE = "+84900000000"
@@ -54,39 +53,3 @@ def ensure_admin(session: Session, phone: str | None, password: str | None) -> s
     session.flush()
     audit(session, "admin_created", subject_id=admin.id)
     return generated
-
-
-class StaffProblem(ValueError):
-    pass
-
-
-def create_staff(session: Session, *, role: str, phone: str, full_name: str, unit_id: int | None,
-                 password: str, actor_id: int | None = None) -> User:
-    """A staff account with one role; `actor_id` is the admin who made it (None from the command line)."""
-    try:
-        normal = normalize_phone(phone)
-    except InvalidPhone:
-        raise StaffProblem(f"'{phone}' is not a Vietnamese mobile number") from None
-    problem = password_problem(password, phone=normal, full_name=full_name)
-    if problem:
-        raise StaffProblem(f"password refused: {problem.replace('_', ' ')}")
-    if session.scalar(select(User.id).where(User.phone == normal)):
-        raise StaffProblem("an account with this phone number exists")
-    unit = session.get(Unit, unit_id) if unit_id is not None and role != ADMIN else None
-    if role != ADMIN and unit_id is None:
-        raise StaffProblem(f"a {role} needs --unit: the id of the village, commune or province they look after")
-    if role != ADMIN and unit is None:
-        raise StaffProblem(f"no unit with id {unit_id}")
-    if unit is not None and unit.kind not in ROLE_UNIT_KINDS[role]:
-        raise StaffProblem(f"a {role} looks after a {' or a '.join(ROLE_UNIT_KINDS[role])}, not a {unit.kind}")
-    if unit is not None and not unit.is_active:
-        raise StaffProblem(f"unit {unit_id} was merged into unit {unit.merged_into_id}")
-    user = User(full_name=" ".join(full_name.split()), phone=normal, password_hash=hash_password(password),
-                session_token=new_session_token())
-    unit_id = None if role == ADMIN else unit_id
-    user.assignments.append(RoleAssignment(role=role, unit_id=unit_id, created_by_id=actor_id))
-    session.add(user)
-    session.flush()
-    audit(session, "account_created", actor_id=actor_id, subject_id=user.id, role=role, unit_id=unit_id)
-    return user
-

@@ -14,9 +14,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from elearn.audit import audit
+from elearn.auth.services import hash_password, new_session_token
 from elearn.models import ADMIN, STAFF_ROLES, UNIT_KINDS, AuditEvent, RoleAssignment, Unit, User
 from elearn.problems import Problem, Refused
-from elearn.setup_data import create_staff
+from elearn.training.passwords import password_problem
+from elearn.training.phones import InvalidPhone, normalize_phone
 from elearn.units import ROLE_UNIT_KINDS, plain_words
 
 # Read aloud or copied from a screen: no i, l, o, 0 or 1 to mistake for one another.
@@ -147,17 +149,42 @@ class NewStaff:
 
 def create_staff_account(session: Session, data: NewStaff, actor_id: int) -> tuple[User, str]:
     """A staff account with a generated one-time password, returned to be shown once, never stored."""
-    holder = phone_holder(session, data.phone)
-    problems = _role_problems(session, data.role, data.unit_id)
-    if holder is not None:
-        code = "phone_taken_by_staff" if holder.assignments else "phone_taken_by_resident"
-        problems.insert(0, Problem(code, "phone", values={"user_id": holder.id}))
-    if problems:
-        raise Refused(problems)
     password = one_time_password()
     user = create_staff(session, role=data.role, phone=data.phone, full_name=data.full_name,
                         unit_id=data.unit_id, password=password, actor_id=actor_id)
     return user, password
+
+
+def create_staff(session: Session, *, role: str, phone: str, full_name: str, unit_id: int | None,
+                 password: str, actor_id: int | None = None) -> User:
+    """A staff account with one role; `actor_id` is the admin who made it (None from the command line).
+
+    Refused: phone_invalid, password_refused (values: reason, from elearn.training.passwords),
+    phone_taken_by_staff / phone_taken_by_resident (values: user_id), and the role's problems
+    (role_unknown, unit_missing, unit_wrong_kind, unit_merged)."""
+    try:
+        normal = normalize_phone(phone)
+    except InvalidPhone:
+        raise Refused(Problem("phone_invalid", "phone")) from None
+    problems = []
+    holder = phone_holder(session, normal)
+    if holder is not None:
+        code = "phone_taken_by_staff" if holder.assignments else "phone_taken_by_resident"
+        problems.append(Problem(code, "phone", values={"user_id": holder.id}))
+    reason = password_problem(password, phone=normal, full_name=full_name)
+    if reason:
+        problems.append(Problem("password_refused", "password", values={"reason": reason}))
+    problems += _role_problems(session, role, unit_id)
+    if problems:
+        raise Refused(problems)
+    user = User(full_name=" ".join(full_name.split()), phone=normal, password_hash=hash_password(password),
+                session_token=new_session_token())
+    unit_id = None if role == ADMIN else unit_id
+    user.assignments.append(RoleAssignment(role=role, unit_id=unit_id, created_by_id=actor_id))
+    session.add(user)
+    session.flush()
+    audit(session, "account_created", actor_id=actor_id, subject_id=user.id, role=role, unit_id=unit_id)
+    return user
 
 
 def _role_problems(session: Session, role: str, unit_id: int | None) -> list[Problem]:
@@ -171,7 +198,7 @@ def _role_problems(session: Session, role: str, unit_id: int | None) -> list[Pro
     if unit.kind not in ROLE_UNIT_KINDS[role]:
         return [Problem("unit_wrong_kind", "unit_id", values={"role": role, "kind": unit.kind})]
     if not unit.is_active:
-        return [Problem("unit_merged", "unit_id")]
+        return [Problem("unit_merged", "unit_id", values={"merged_into_id": unit.merged_into_id})]
     return []
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from elearn.db import db_session
 from elearn.models import AuditEvent, PopulationFigure, RoleAssignment, Unit, User
-from elearn.setup_data import create_staff
+from elearn.admin.services import create_staff
 from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
 
 ADMIN_PHONE = "0987 654 321"
