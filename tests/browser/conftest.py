@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -115,12 +116,14 @@ def live_server(app, villages, courses):
         server.thread.join(timeout=10)
 
 
-@pytest.fixture
-def phone(chromium, live_server):
-    """A fresh phone (its own cookies) whose every request is recorded; other hosts are refused."""
-    context = chromium.new_context(base_url=live_server.url, **PHONE)
+@contextmanager
+def open_phone(chromium, live_server, **device):
+    """A fresh phone (its own cookies) whose every request is recorded; other hosts are refused.
+    `device` changes what PHONE says (a 1x screen, say)."""
+    context = chromium.new_context(base_url=live_server.url, **{**PHONE, **device})
     context.set_default_timeout(15_000)
     requests: list[str] = []
+    # The context sees the requests of all its pages: recorded here once, not again per page.
     context.on("request", lambda request: requests.append(request.url))
 
     def refuse_other_hosts(route):
@@ -130,12 +133,16 @@ def phone(chromium, live_server):
             route.abort("blockedbyclient")
 
     context.route("**/*", refuse_other_hosts)
-    page = context.new_page()
-    page.on("request", lambda request: requests.append(request.url))
     try:
-        yield Phone(page, requests)
+        yield Phone(context.new_page(), requests)
     finally:
         context.close()
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    with open_phone(chromium, live_server) as opened:
+        yield opened
 
 
 def copy_cookies(client, context, live_server) -> None:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from elearn.content.sync import sync_folder
 from elearn.db import db_session
 from elearn.models import Course
-from tests.browser.test_resident_journey import PHONE_WIDTH, horizontal_overflow
+from tests.browser.conftest import open_phone
+from tests.browser.helpers import PHONE_WIDTH, horizontal_overflow
 
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "courses"
 
@@ -23,35 +24,33 @@ def bundled(app):
 
 
 @pytest.mark.browser
-def test_no_bundled_page_is_wider_than_a_phone(app, auth, bundled, live_server, phone):
-    # Cheap phones have 1x screens, where sub-pixel widths round up into a sideways scroll.
+def test_no_bundled_page_is_wider_than_a_phone(app, auth, bundled, live_server, chromium):
     # Sign the phone in with the session cookie of a resident registered through the test client.
     auth.register()
     cookie = auth.client.get_cookie("session", domain=live_server.host.split(":")[0])
-    context = phone.page.context.browser.new_context(
-        base_url=live_server.url, viewport={"width": PHONE_WIDTH, "height": 740}, device_scale_factor=1,
-        is_mobile=True, has_touch=True, locale="vi-VN")
-    context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server.url}])
-    page = context.new_page()
     problems = []
-    for slug, lessons in bundled:
-        for path in [f"/courses/{slug}"] + [f"/courses/{slug}/lessons/{lesson}" for lesson in lessons] + [
-                f"/courses/{slug}/quiz"]:
-            page.goto(path)
-            assert page.url.endswith(path), f"{path} redirected to {page.url}"
-            if horizontal_overflow(page) > 0:
-                problems.append(f"{path} is {horizontal_overflow(page)} px too wide")
-            # Sub-pixel overflow does not always show in scrollWidth: look at every box's right edge.
-            widest = page.evaluate("() => Math.max(...[...document.querySelectorAll('main *')]"
-                                   ".map(e => e.getBoundingClientRect().right))")
-            if widest > PHONE_WIDTH + 0.5:
-                problems.append(f"{path}: a box reaches {widest:.1f} px")
-            page.evaluate("() => document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-            for _ in range(50):
-                if page.evaluate("() => [...document.images].every(i => i.complete)"):
-                    break
-                page.wait_for_timeout(100)
-            broken = page.evaluate("() => [...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
-            problems.extend(f"{path}: picture did not load: {src}" for src in broken)
-    context.close()
-    assert problems == []
+    # Cheap phones have 1x screens, where sub-pixel widths round up into a sideways scroll.
+    with open_phone(chromium, live_server, device_scale_factor=1) as phone:
+        phone.page.context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server.url}])
+        page = phone.page
+        for slug, lessons in bundled:
+            for path in [f"/courses/{slug}"] + [f"/courses/{slug}/lessons/{lesson}" for lesson in lessons] + [
+                    f"/courses/{slug}/quiz"]:
+                page.goto(path)
+                assert page.url.endswith(path), f"{path} redirected to {page.url}"
+                if horizontal_overflow(page) > 0:
+                    problems.append(f"{path} is {horizontal_overflow(page)} px too wide")
+                # Sub-pixel overflow does not always show in scrollWidth: look at every box's right edge.
+                widest = page.evaluate("() => Math.max(...[...document.querySelectorAll('main *')]"
+                                       ".map(e => e.getBoundingClientRect().right))")
+                if widest > PHONE_WIDTH + 0.5:
+                    problems.append(f"{path}: a box reaches {widest:.1f} px")
+                page.evaluate("() => document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+                for _ in range(50):
+                    if page.evaluate("() => [...document.images].every(i => i.complete)"):
+                        break
+                    page.wait_for_timeout(100)
+                broken = page.evaluate("() => [...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
+                problems.extend(f"{path}: picture did not load: {src}" for src in broken)
+    elsewhere = sorted({url for url in phone.requests if not live_server.is_local(url)})
+    assert problems == [] and elsewhere == []

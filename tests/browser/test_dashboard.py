@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_resident_journey import horizontal_overflow
+from tests.browser.helpers import horizontal_overflow
 from tests.conftest import PASSWORD, app_code
 from tests.reports.conftest import commune, staff  # noqa: F401  (fixtures of the reports' tests)
 

@@ -7,13 +7,10 @@ request leaves the server (no CDN, font or analytics), and a lesson fits a 360 p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 
-from elearn.db import db_session
-from elearn.learn import services
-from elearn.models import Unit
+from tests.browser.helpers import horizontal_overflow, required_courses, village_name
 
 pytestmark = pytest.mark.browser
 
@@ -22,50 +19,6 @@ INITIALS = "L. T. Á. T."
 PHONE_TYPED = "0912 345 678"
 BIRTH_DATE = "1968-07-15"  # what <input type="date"> takes; the resident sees 15/07/1968
 PASSWORD = "lua nuoc tra binh 2025"
-PHONE_WIDTH = 360
-
-
-@dataclass(frozen=True)
-class QuestionKey:
-    question_id: int
-    correct_choice_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class RequiredCourse:
-    slug: str
-    title: str
-    lesson_titles: tuple[str, ...]
-    quiz: tuple[QuestionKey, ...]
-
-
-def required_courses(app) -> list[RequiredCourse]:
-    """The required courses as synced into the database, with the right answers of their quizzes."""
-    with app.app_context():
-        found = []
-        for course in services.published_courses(db_session()):
-            if not course.required:
-                continue
-            found.append(RequiredCourse(
-                slug=course.slug,
-                title=course.title,
-                lesson_titles=tuple(lesson.title for lesson in course.active_lessons),
-                quiz=tuple(
-                    QuestionKey(q.id, tuple(c.id for c in q.choices if c.is_correct))
-                    for q in course.current_quiz.questions
-                ),
-            ))
-        return found
-
-
-def village_name(app, village_id: int) -> str:
-    with app.app_context():
-        return db_session().get(Unit, village_id).name
-
-
-def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the phone's screen (0 when it fits)."""
-    return page.evaluate("document.documentElement.scrollWidth") - PHONE_WIDTH
 
 
 def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phone, villages, tmp_path):
@@ -74,6 +27,7 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
     page = phone.page
     courses = required_courses(app)
     assert [c.slug for c in courses] == ["alpha", "beta"], "the fixture courses are both required"
+    # For a person to look at after a run (pytest keeps the last three runs' tmp_path); not checked.
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
 
@@ -188,4 +142,3 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
     assert any("/courses/alpha/media/phone.svg" in url for url in phone.requests)
     elsewhere = sorted({url for url in phone.requests if not live_server.is_local(url)})
     assert not elsewhere, f"requests to other hosts: {elsewhere}"
-    assert first_lesson_shot.stat().st_size and quiz_shot.stat().st_size

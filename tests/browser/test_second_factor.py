@@ -9,8 +9,7 @@ import pyotp
 import pytest
 
 from tests.app.trainers import make_staff
-from tests.browser.test_resident_journey import horizontal_overflow
-from tests.browser.test_trainer_journey import fits
+from tests.browser.helpers import fits, horizontal_overflow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ import pytest
 from elearn.db import db_session
 from elearn.models import Unit
 from tests.app.trainers import make_staff
-from tests.browser.conftest import PHONE
-from tests.browser.test_resident_journey import horizontal_overflow, required_courses, village_name
+from tests.browser.conftest import open_phone
+from tests.browser.helpers import fits, horizontal_overflow, required_courses, small_targets, village_name
 from tests.conftest import PASSWORD, app_code
 
 pytestmark = pytest.mark.browser
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.browser
 RESIDENT_NAME = "Hồ Thị Mận"
 RESIDENT_PHONE = "0987 654 321"
 RESIDENT_PASSWORD = "man chin do ca vuon 2026"
-
-
-def small_targets(page) -> list[str]:
-    """Visible controls under 48 CSS pixels tall: buttons, button-links, check rows, inputs, selects."""
-    return page.evaluate("""() => [...document.querySelectorAll(
-        'main button, main a.button, main label.check, main input:not([type=hidden]):not([type=checkbox])'
-        + ':not([type=radio]), main select')]
-        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 47.5)
-        .map(e => e.outerHTML.slice(0, 80))""")
 
 
 def sign_in(page, phone: str, password: str = PASSWORD) -> None:
@@ -46,11 +37,6 @@ def sign_in(page, phone: str, password: str = PASSWORD) -> None:
         page.get_by_label("Mã 6 chữ số trong ứng dụng xác thực").fill(app_code())
         page.get_by_role("button", name="Đăng nhập", exact=True).tap()
         page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in/verify")
-
-
-def fits(page, what: str) -> None:
-    assert horizontal_overflow(page) <= 0, f"{what} scrolls sideways at 360 px"
-    assert not small_targets(page), f"{what}: tap targets under 48 px: {small_targets(page)}"
 
 
 def test_a_trainer_registers_a_resident_who_sets_a_password_and_they_finish_the_courses_together(
@@ -92,9 +78,9 @@ def test_a_trainer_registers_a_resident_who_sets_a_password_and_they_finish_the_
     resident_url = page.url
 
     # The resident sets their own password with the code, on their own phone.
-    context = chromium.new_context(base_url=live_server.url, **PHONE)
-    try:
-        own = context.new_page()
+    # (Blocked from other hosts and recorded, like the trainer's phone.)
+    with open_phone(chromium, live_server) as resident_phone:
+        own = resident_phone.page
         own.goto("/sign-in")
         own.get_by_role("link", name="Tôi có mã: đặt mật khẩu").tap()
         own.get_by_label("Số điện thoại của bạn").press_sequentially(RESIDENT_PHONE)
@@ -105,8 +91,7 @@ def test_a_trainer_registers_a_resident_who_sets_a_password_and_they_finish_the_
         own.get_by_role("button", name="Đặt mật khẩu và đăng nhập").tap()
         expect(own).to_have_url(f"{live_server.url}/courses")
         expect(own.get_by_role("status").first).to_contain_text("Đã đặt mật khẩu mới")
-    finally:
-        context.close()
+    assert resident_phone.requests and all(live_server.is_local(url) for url in resident_phone.requests)
 
     # Back on the trainer's phone: both required quizzes, answered together.
     for course in courses:
