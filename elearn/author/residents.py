@@ -13,8 +13,6 @@ from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
 
 from elearn import access
 from elearn.author import people
@@ -25,12 +23,10 @@ from elearn.db import db_session, discard_request_changes
 from elearn.extensions import csrf
 from elearn.i18n import local_today
 from elearn.learn import services as learning
-from elearn.learn.forms import QuizForm
 from elearn.models import Course, User
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
 from elearn.records.codes import ISSUE_LIMIT, LIFETIME, display_code
-from elearn.training import scoring
 
 # The new code rides in the signed session cookie from the form's redirect to the one page that
 # shows it, and is dropped there (as the admin's one-time passwords are).
@@ -178,10 +174,7 @@ def _quiz_again(person, course, version, posted: AssistedQuizForm, answers, mess
 
 def _posted_problem(form: AssistedQuizForm) -> str | None:
     """Why a well-formed post cannot be recorded yet (the answers are kept), or None."""
-    try:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
+    if form.expired():
         return _("Trang đã mở quá lâu. Các câu trả lời vẫn còn, hãy bấm \u201cNộp bài\u201d một lần nữa.")
     if not form.covered():
         form.lessons_covered.errors = [str(COVERED_MESSAGE)]
@@ -194,22 +187,22 @@ def _posted_problem(form: AssistedQuizForm) -> str | None:
 @access.role_required("trainer")
 def submit_assisted_quiz(user_id, course_id):
     person, course = _resident_and_course(user_id, course_id)
-    session, form, answers = db_session(), AssistedQuizForm(meta={"csrf": False}), QuizForm.answers(request.form)
-    version, key = learning.quiz_version_for(session, course, form.version_id()), form.key()
+    session, form = db_session(), AssistedQuizForm.posted(request.form)
+    answers, version, key = form.picked, learning.quiz_version_for(session, course, form.version_id()), form.key()
     invalid = _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại.")
-    if version is None or answers is None or key is None:
+    if version is None or not form.well_formed():
         return _quiz_again(person, course, None, form, {}, invalid)
     message = _posted_problem(form)
     if message:
         return _quiz_again(person, course, version, form, answers, message, key=key)
     try:
         attempt = people.submit_assisted_attempt(session, _me(), person, course, version, answers, key, local_today())
-    except (learning.IdempotencyKeyTaken, scoring.AnswerProblem):
-        return _quiz_again(person, course, version, form, {}, invalid)
-    except learning.Unanswered as unanswered:
-        message = _("Còn %(count)d câu chưa trả lời. Các câu đó được đánh dấu bên dưới.",
-                    count=len(unanswered.question_ids))
-        return _quiz_again(person, course, version, form, answers, message, set(unanswered.question_ids), key)
+    except Refused as refused:
+        missing = {problem.values["question_id"] for problem in refused.problems if problem.code == "unanswered"}
+        if not missing:  # someone else's key, or answers no real form sends
+            return _quiz_again(person, course, version, form, {}, invalid)
+        message = _("Còn %(count)d câu chưa trả lời. Các câu đó được đánh dấu bên dưới.", count=len(missing))
+        return _quiz_again(person, course, version, form, answers, message, missing, key)
     except people.NoConsent:
         return _quiz_page(person, course, version, form)
     return redirect(url_for("author.assisted_result", user_id=person.id, course_id=course.id,
@@ -223,9 +216,8 @@ def assisted_result(user_id, course_id, attempt_id):
     person, course = _resident_and_course(user_id, course_id)
     session = db_session()
     attempt = learning.attempt_of(session, person, course, attempt_id) or abort(404)
-    picked: dict[int, set[int]] = {}
-    for answer in attempt.answers:
-        picked.setdefault(answer.question_id, set()).add(answer.choice_id)
+    picked, right = learning.attempt_review(attempt)
     progress = learning.progress_by_course(session, person.id, [course])[course.id]
     return render_template("author/residents/result.html", person=person, course=course, attempt=attempt,
-                           picked=picked, progress=progress, certificate=learning.certificate_of(session, person))
+                           picked=picked, right=right, progress=progress,
+                           certificate=learning.certificate_of(session, person))

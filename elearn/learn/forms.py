@@ -3,8 +3,11 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import validate_csrf
 from wtforms import HiddenField, RadioField, SelectChoice
+from wtforms.validators import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from elearn.forms import Form
@@ -20,6 +23,30 @@ class QuizForm(Form):
 
     idempotency_key = HiddenField()
     quiz_version_id = HiddenField()
+    picked: dict[int, set[int]] | None = None  # the answers of a posted form (see `posted`)
+
+    @classmethod
+    def posted(cls, formdata: MultiDict) -> "QuizForm":
+        """A submitted quiz read whole: the answers in `picked`, the hidden fields, and the CSRF token,
+        which `expired` checks here rather than before the view, so a page left open keeps its answers."""
+        form = cls(formdata, meta={"csrf": False})
+        form.picked = cls.answers(formdata)
+        form.posted_token = formdata.get("csrf_token")
+        return form
+
+    def well_formed(self) -> bool:
+        """Answers and key as a real form sends them (the version is checked against the course)."""
+        return self.picked is not None and self.key() is not None
+
+    def expired(self) -> bool:
+        """The CSRF token is no longer valid (the page was open too long, or it was never ours)."""
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return False
+        try:
+            validate_csrf(self.posted_token)
+        except ValidationError:
+            return True
+        return False
 
     @classmethod
     def fresh(cls, version_id: int) -> "QuizForm":

@@ -12,6 +12,7 @@ from elearn.audit import audit
 from elearn.db import insert_new
 from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
                            QuizVersion, RequiredSet, SurveyResponse, User)
+from elearn.problems import Problem, Refused
 from elearn.records import activity, trained
 from elearn.routing import MAX_ID
 from elearn.training import completion, scoring
@@ -21,13 +22,18 @@ CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CERTIFICATE_CODE_LENGTH = 12  # about 59 bits; the verify page is rate-limited
 
 
-class IdempotencyKeyTaken(Exception):
+class IdempotencyKeyTaken(Refused):
     """The form's key was already used by someone else: never show or record their attempt."""
 
+    def __init__(self):
+        super().__init__(Problem("key_taken", "idempotency_key"))
 
-class Unanswered(Exception):
+
+class Unanswered(Refused):
+    """Questions left without an answer: one problem per question, on its field `q<id>`."""
+
     def __init__(self, question_ids: list[int]):
-        super().__init__(f"{len(question_ids)} question(s) unanswered")
+        super().__init__([Problem("unanswered", f"q{qid}", values={"question_id": qid}) for qid in question_ids])
         self.question_ids = question_ids
 
 
@@ -140,7 +146,7 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
 
     `assisted_by_id`: the trainer on whose phone, with whose help, the resident answered ("Làm bài
     cùng người dân"); a pass then completes the course as an assisted completion.
-    Raises IdempotencyKeyTaken, scoring.AnswerProblem (a post no real form sends) or Unanswered.
+    Raises Refused: IdempotencyKeyTaken, scoring.AnswerProblem (a post no real form sends) or Unanswered.
     """
     earlier = attempt_by_key(session, user, idempotency_key, assisted_by_id)
     if earlier is not None:
@@ -295,6 +301,14 @@ def attempt_of(session: Session, user: User, course: Course, attempt_id: int) ->
     if attempt is None or attempt.user_id != user.id or attempt.quiz_version.course_id != course.id:
         return None
     return attempt
+
+
+def attempt_review(attempt: QuizAttempt) -> tuple[dict[int, set[int]], frozenset[int]]:
+    """The choices picked per question, and the questions answered right, by the scoring rule itself."""
+    picked: dict[int, set[int]] = {}
+    for answer in attempt.answers:
+        picked.setdefault(answer.question_id, set()).add(answer.choice_id)
+    return picked, scoring.score(quiz_keys(attempt.quiz_version), picked, attempt.pass_mark).right_questions
 
 
 def survey_of(session: Session, user: User) -> SurveyResponse | None:

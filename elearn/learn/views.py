@@ -5,9 +5,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
-from wtforms.validators import ValidationError
 
 from elearn.content.publish import course_image
 from elearn.db import db_session
@@ -18,7 +16,7 @@ from elearn.learn.forms import QuizForm, SurveyForm
 from elearn.learn.pages import course_snapshot, render_cached
 from elearn.models import Course
 from elearn.access import consent_required, may_act_as
-from elearn.training import scoring
+from elearn.problems import Refused
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
@@ -125,35 +123,38 @@ def quiz(slug):
 
 
 @bp.post("/courses/<slug>/quiz")
-@csrf.exempt  # checked below, so an expired token keeps the answers
+@csrf.exempt  # the form checks it, so an expired token keeps the answers
 @consent_required
 def submit_quiz(slug):
     course = course_or_404(slug)
     session = db_session()
-    answers = QuizForm.answers(request.form)
-    form = QuizForm(meta={"csrf": False})
+    form = QuizForm.posted(request.form)
     version = services.quiz_version_for(session, course, form.version_id())
-    key = form.key()
-    if version is None or answers is None or key is None:
+    if version is None or not form.well_formed():
         return _quiz_again(course, course.current_quiz, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
-    try:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
+    if form.expired():
         # The page was open too long: keep every answer so nothing has to be chosen again.
-        return _quiz_again(course, version, answers, _("Trang đã mở quá lâu. Các câu trả lời của bạn vẫn còn, "
-                                                        "hãy bấm \u201cNộp bài\u201d một lần nữa."), key=key)
+        return _quiz_again(course, version, form.picked, _("Trang đã mở quá lâu. Các câu trả lời của bạn vẫn còn, "
+                                                           "hãy bấm \u201cNộp bài\u201d một lần nữa."), key=form.key())
     try:
-        attempt = services.submit_attempt(session, current_user, course, version, answers, key, local_today())
-    except services.IdempotencyKeyTaken:
-        return _quiz_again(course, version, answers, _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa."))
-    except scoring.AnswerProblem:
-        return _quiz_again(course, version, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
-    except services.Unanswered as unanswered:
-        message = _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh dấu bên dưới.",
-                    count=len(unanswered.question_ids))
-        return _quiz_again(course, version, answers, message, missing=set(unanswered.question_ids), key=key)
+        attempt = services.submit_attempt(session, current_user, course, version, form.picked, form.key(),
+                                          local_today())
+    except Refused as refused:
+        return _refused(course, version, form, refused)
     return redirect(url_for("learn.quiz_result", slug=slug, attempt_id=attempt.id), code=303)
+
+
+def _refused(course, version, form: QuizForm, refused: Refused):
+    """Unanswered questions are marked, answers and key kept; a key someone else used gets a new one
+    (answers kept); answers no real form sends: the quiz afresh."""
+    missing = {problem.values["question_id"] for problem in refused.problems if problem.code == "unanswered"}
+    if missing:
+        message = _("Bạn còn %(count)d câu chưa trả lời. Các câu đó được đánh dấu bên dưới.", count=len(missing))
+        return _quiz_again(course, version, form.picked, message, missing=missing, key=form.key())
+    if refused.problems[0].code == "key_taken":
+        message = _("Bài làm này không hợp lệ. Hãy bấm \u201cNộp bài\u201d lần nữa.")
+        return _quiz_again(course, version, form.picked, message)
+    return _quiz_again(course, version, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
 
 
 def _quiz_again(course, version, answers, message, missing=frozenset(), key=None):
@@ -172,14 +173,12 @@ def quiz_result(slug, attempt_id):
     course = course_or_404(slug)
     session = db_session()
     attempt = services.attempt_of(session, current_user, course, attempt_id) or abort(404)
-    picked: dict[int, set[int]] = {}
-    for answer in attempt.answers:
-        picked.setdefault(answer.question_id, set()).add(answer.choice_id)
+    picked, right = services.attempt_review(attempt)
     progress = services.progress_by_course(session, current_user.id, [course])[course.id]
     viewed = services.viewed_lesson_ids(session, current_user.id)
     unread = [lesson for lesson in course.active_lessons if lesson.id not in viewed]
     certificate = services.certificate_of(session, current_user)
-    return render_template("learn/result.html", course=course, attempt=attempt, picked=picked,
+    return render_template("learn/result.html", course=course, attempt=attempt, picked=picked, right=right,
                            progress=progress, unread=unread, certificate=certificate)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from elearn.problems import Problem, Refused
+
 
 @dataclass(frozen=True)
 class QuestionKey:
@@ -21,8 +23,11 @@ class Score:
     right_questions: frozenset[int]
 
 
-class AnswerProblem(ValueError):
+class AnswerProblem(Refused):
     """An answer set that a real form could not have sent."""
+
+    def __init__(self, detail: str):
+        super().__init__(Problem("not_offered", values={"detail": detail}))
 
 
 # Each kind says how many choices an answer may hold; adding a kind touches only this table.
