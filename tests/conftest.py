@@ -210,6 +210,10 @@ class AuthActions:
     def sign_out(self):
         return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, "/me")})
 
+    def on(self, client) -> AuthActions:
+        """The same actions on another phone: another test client, with cookies of its own."""
+        return AuthActions(client, self.villages)
+
 
 @pytest.fixture
 def auth(client, villages):

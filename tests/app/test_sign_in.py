@@ -54,8 +54,7 @@ def test_next_accepts_only_local_paths(client, resident, target):
 def test_sign_out_ends_every_session_of_the_user(app, client, resident):
     resident.sign_in()
     other_phone = app.test_client()
-    token = csrf_token(other_phone, "/sign-in")
-    other_phone.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token})
+    assert resident.on(other_phone).sign_in().status_code == 302
     assert other_phone.get("/courses").status_code == 200
     resident.sign_out()
     assert client.get("/courses").status_code == 302
@@ -65,8 +64,7 @@ def test_sign_out_ends_every_session_of_the_user(app, client, resident):
 def test_a_password_change_signs_out_other_phones(app, client, resident):
     resident.sign_in()
     other_phone = app.test_client()
-    token = csrf_token(other_phone, "/sign-in")
-    other_phone.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token})
+    assert resident.on(other_phone).sign_in().status_code == 302
     token = csrf_token(client, "/me/password")
     response = client.post("/me/password", data={"current_password": PASSWORD,
                                                   "new_password": "mot cau moi de nho", "csrf_token": token})
@@ -164,9 +162,7 @@ def test_other_details_change_without_the_password(db, client, resident):
 def test_a_new_phone_number_ends_every_other_session_and_keeps_this_one(app, db, client, resident):
     resident.sign_in(remember="y")
     other_phone = app.test_client()
-    token = csrf_token(other_phone, "/sign-in")
-    other_phone.post("/sign-in", data={"phone": "0912345678", "password": PASSWORD, "csrf_token": token,
-                                       "remember": "y"})
+    assert resident.on(other_phone).sign_in(remember="y").status_code == 302
     assert other_phone.get("/courses").status_code == 200
     response = edit_profile(client, PASSWORD)
     assert response.status_code == 302
