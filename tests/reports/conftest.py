@@ -6,6 +6,7 @@ village D (figure 5) and belongs to the same province.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +17,7 @@ from elearn.models import (CourseActivity, PopulationFigure, RequiredSet, RoleAs
 from elearn.records.trained import rebuild_trained_months
 from elearn.training.ages import labour_age_window
 from elearn.units import add_unit
-from tests.conftest import PASSWORD, PASSWORD_HASH, enroll_second_factor
+from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor
 
 DAY = date(2026, 6, 30)
 
@@ -102,6 +103,15 @@ def sign_in_as(client, db):
         return browser
 
     return sign_in
+
+
+def create_token(client, unit_id, name="Hệ thống tỉnh") -> str:
+    """An official (signed in on `client`) creates an API token for the unit; the token, as shown once."""
+    response = client.post("/reports/tokens", data={"csrf_token": csrf_token(client, "/reports/tokens"),
+                                                     "name": name, "unit_id": str(unit_id), "days": "365"})
+    assert response.status_code == 302
+    page = client.get("/reports/tokens").get_data(as_text=True)
+    return re.search(r"(hs_[A-Za-z0-9_-]{40,})", page).group(1)
 
 
 __all__ = ["CourseActivity", "SurveyResponse"]

@@ -9,19 +9,12 @@ from sqlalchemy import select
 from elearn.models import ApiToken
 from elearn.models.types import utcnow
 from tests.conftest import csrf_token
+from tests.reports.conftest import create_token
 
 
 @pytest.fixture
 def official(client, commune, sign_in_as):
     return sign_in_as("official", commune.commune)
-
-
-def create_token(client, unit_id, name="Hệ thống tỉnh"):
-    response = client.post("/reports/tokens", data={"csrf_token": csrf_token(client, "/reports/tokens"),
-                                                     "name": name, "unit_id": str(unit_id), "days": "365"})
-    assert response.status_code == 302
-    page = client.get("/reports/tokens").get_data(as_text=True)
-    return re.search(r"(hs_[A-Za-z0-9_-]{40,})", page).group(1)
 
 
 def test_a_token_is_shown_once_stored_hashed_and_reads_its_units_figures(client, db, commune, official):
