@@ -26,7 +26,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     i18n.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    from elearn import limit_store  # registers its storage scheme with `limits`
+
+    # Counters every worker shares: Redis for several servers, else a file on this machine.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL")
+                          or limit_store.uri_for(app.config["INSTANCE_PATH"]))
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

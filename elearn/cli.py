@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from elearn.content.parse import CourseErrors, parse_collection
 from elearn.db import close_session, db_session, transactional
+from elearn.models import STAFF_ROLES
 
 
 def _problem_exit(problems) -> None:
@@ -129,7 +130,7 @@ def users_cli():
 
 
 @users_cli.command("create", help="Create a trainer, official or admin account (residents register themselves).")
-@click.option("--role", type=click.Choice(["trainer", "official", "admin"]), required=True)
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
 @click.option("--phone", required=True, help="Vietnamese mobile number, e.g. 0912 345 678.")
 @click.option("--name", "full_name", required=True)
 @click.option("--unit", "unit_id", type=int,
@@ -232,11 +233,17 @@ def db_upgrade():
 @click.command("serve", help="Prepare the database and serve with gunicorn (production).")
 @click.option("--host", default=lambda: os.environ.get("ELEARN_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("ELEARN_PORT", "8000")), type=int, show_default="8000")
-@click.option("--workers", type=int, help="Processes (default: 1 without Redis, so sign-in limits are exact; "
-              "2 per core with ELEARN_REDIS_URL).")
+@click.option("--workers", type=int, default=lambda: os.environ.get("ELEARN_WORKERS"),
+              help="Processes (ELEARN_WORKERS; default: 1 per core on SQLite, 2 on PostgreSQL, at least 2, at "
+              "most 8). They share the "
+              "rate limits and sign-in slowdowns through ELEARN_REDIS_URL, or without it a file in the "
+              "instance folder.")
 @click.option("--threads", default=8, type=int, show_default=True)
+@click.option("--keepalive", type=int, default=lambda: os.environ.get("ELEARN_KEEPALIVE"),
+              help="Seconds an idle connection stays open (ELEARN_KEEPALIVE; default 75): behind a proxy, "
+              "longer than the proxy keeps its idle connections to the app.")
 @with_appcontext
-def serve(host: str, port: int, workers: int | None, threads: int):
+def serve(host: str, port: int, workers: int | None, threads: int, keepalive: int | None):
     app = current_app._get_current_object()
     from elearn.network import allow_bound_host
 
@@ -245,12 +252,11 @@ def serve(host: str, port: int, workers: int | None, threads: int):
         click.echo(advice, err=True)
     transactional(prepare)(app)
     close_session()  # no connection may cross the fork into gunicorn's workers
-    if workers is None:
-        workers = 2 * (os.cpu_count() or 1) if current_app.config.get("REDIS_URL") else 1
-    from elearn.wsgi_server import run
+    from elearn.wsgi_server import KEEPALIVE, cores, default_workers, run
 
-    click.echo(f"Học số is serving on http://{host}:{port}/")
-    run(app, host, port, workers, threads)
+    workers = workers or default_workers(cores(), app.config["DATABASE_URL"])
+    click.echo(f"Học số is serving on http://{host}:{port}/ with {workers} worker processes")
+    run(app, host, port, workers, threads, KEEPALIVE if keepalive is None else keepalive)
 
 
 @click.command("prepare", help="Apply migrations, load units and bundled courses, create the admin.")

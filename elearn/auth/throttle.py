@@ -1,11 +1,12 @@
 """Slowing down password guessing without locking anyone out (OWASP ASVS 5.0 6.3.1, 6.1.1).
 
-Failed sign-ins are counted per phone number and per address in the rate limiter's storage (memory
-for one process, Redis shared by several). Past a few free failures each one earns a short wait that
-doubles up to a small cap (a minute, not 15): a guesser gets a few dozen tries an hour, a resident is
-kept out for seconds. A browser that signed in to that phone before (the signed known-device cookie)
-is counted on its own: strangers' failures, for the phone or from a shared address (carrier NAT, a
-commune office's proxy), never slow it down. Plain values in, no Flask.
+Failed sign-ins are counted per phone number and per address in the rate limiter's storage (a file
+the workers of one machine share, elearn.limit_store, or Redis shared by several servers). Past a
+few free failures each one earns a short wait that doubles up to a small cap (a minute, not 15): a
+guesser gets a few dozen tries an hour, a resident is kept out for seconds. A browser that signed in
+to that phone before (the signed known-device cookie) is counted on its own: strangers' failures,
+for the phone or from a shared address (carrier NAT, a commune office's proxy), never slow it down.
+Plain values in, no Flask.
 """
 from __future__ import annotations
 
