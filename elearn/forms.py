@@ -11,7 +11,7 @@ from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringF
 from wtforms.validators import ValidationError
 
 from elearn.inputs import has_control, parse_id
-from elearn.training.passwords import MAX_LENGTH, password_problem
+from elearn.training.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
 
 CONTROL_MESSAGE = _l("Ô này có ký tự không hợp lệ (ký tự điều khiển), nay đã được bỏ đi. "
@@ -113,8 +113,8 @@ class NewPasswordField(PasswordField):
 def password_message(problem: str):
     """What to tell a person whose new password was refused (a reason from password_problem)."""
     return {
-        "too_short": _l("Mật khẩu cần ít nhất 8 ký tự. Một câu ngắn dễ nhớ là tốt nhất."),
-        "too_long": _l("Mật khẩu dài quá 128 ký tự."),
+        "too_short": _l("Mật khẩu cần ít nhất %(count)d ký tự. Một câu ngắn dễ nhớ là tốt nhất.", count=MIN_LENGTH),
+        "too_long": _l("Mật khẩu dài quá %(count)d ký tự.", count=MAX_LENGTH),
         "too_common": _l("Mật khẩu này quá dễ đoán. Hãy chọn một câu dài mà chỉ bạn nhớ."),
         "example": _l("Đây là mật khẩu ví dụ, ai cũng biết. Hãy tự nghĩ một câu khác mà chỉ bạn nhớ."),
         "personal": _l("Mật khẩu không được là số điện thoại, họ tên hay ngày sinh của bạn, vì người khác dễ "

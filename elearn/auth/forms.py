@@ -6,13 +6,16 @@ from wtforms import BooleanField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from elearn.auth.services import Registration
-from elearn.records.codes import MAX_TYPED_LENGTH, normalize_code
+from elearn.models import SEXES
+from elearn.records.codes import DIGITS, LIFETIME, MAX_TYPED_LENGTH, normalize_code
 
 from elearn.forms import ChoiceField, clean_text, DayField, Form, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.inputs import whole_number
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
+from elearn.training.passwords import MAX_LENGTH, MIN_LENGTH
 
-SEX_CHOICES = [SelectChoice("female", _l("Nữ")), SelectChoice("male", _l("Nam"))]  # elearn.models.SEXES
+SEX_NAMES = {"female": _l("Nữ"), "male": _l("Nam")}  # a new value in elearn.models.SEXES needs its name here
+SEX_CHOICES = [SelectChoice(sex, SEX_NAMES[sex]) for sex in SEXES]
 
 
 def check_birth_date(day, today, too_young_message) -> None:
@@ -55,11 +58,13 @@ class ProfileFields(Form):
 
     def validate_birth_date(self, field):
         check_birth_date(field.day, self.today,
-                         _l("Bạn cần đủ 15 tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp."))
+                         _l("Bạn cần đủ %(age)d tuổi để tự đăng ký. Hãy nhờ Tổ Công nghệ số cộng đồng giúp.",
+                            age=MIN_REGISTRATION_AGE))
 
 
 class RegistrationForm(ProfileFields):
-    password = NewPasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"))
+    guardian_age = GUARDIAN_CONSENT_BELOW  # for the page's hint
+    password = NewPasswordField(_l("Mật khẩu (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
     consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))
     guardian_consent = BooleanField(_l("Cha, mẹ hoặc người giám hộ của tôi đồng ý cho tôi đăng ký."))
 
@@ -73,7 +78,8 @@ class RegistrationForm(ProfileFields):
 
     def validate_guardian_consent(self, field):
         if self.needs_guardian() and not field.data:
-            raise ValidationError(_l("Bạn chưa đủ 16 tuổi: cần cha, mẹ hoặc người giám hộ đồng ý."))
+            raise ValidationError(_l("Bạn chưa đủ %(age)d tuổi: cần cha, mẹ hoặc người giám hộ đồng ý.",
+                                     age=GUARDIAN_CONSENT_BELOW))
 
     def password_owner(self) -> dict:
         return {"phone": self.phone.normal, "full_name": self.full_name.data, "birth_date": self.birth_date.day}
@@ -89,7 +95,7 @@ class RegistrationForm(ProfileFields):
 class ProfileForm(ProfileFields):
     # The phone number is what one signs in with: changing it asks for the password (checked by the service).
     current_password = PasswordField(_l("Mật khẩu hiện tại (chỉ cần khi đổi số điện thoại)"),
-                                     render_kw={"autocomplete": "current-password", "maxlength": 128})
+                                     render_kw={"autocomplete": "current-password", "maxlength": MAX_LENGTH})
 
 
 class SignInForm(Form):
@@ -109,7 +115,7 @@ class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Mật khẩu hiện tại"),
                                      validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"))
+    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
 
     def password_owner(self) -> dict:
         user = current_user
@@ -131,18 +137,19 @@ class ConfirmForm(Form):
 class CodeForm(Form):
     """Phone, the one-time code a trainer read out, and the new password (twice)."""
 
+    digits, lifetime_hours = DIGITS, int(LIFETIME.total_seconds() // 3600)  # for the page's text
     phone = PhoneField(_l("Số điện thoại của bạn"))
-    code = StringField(_l("Mã 8 chữ số"), render_kw={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                                      "maxlength": MAX_TYPED_LENGTH})
-    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"))
+    code = StringField(_l("Mã %(count)d chữ số", count=DIGITS), render_kw={
+        "inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": MAX_TYPED_LENGTH})
+    new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
     confirm_password = PasswordField(_l("Nhập lại mật khẩu mới"), render_kw={"autocomplete": "new-password",
-                                                                          "maxlength": 128})
+                                                                          "maxlength": MAX_LENGTH})
 
     def validate_code(self, field):
         if not (field.data or "").strip():
             raise ValidationError(_l("Vui lòng nhập mã Tổ Công nghệ số cộng đồng đưa cho bạn."))
         if normalize_code(field.data) is None:
-            raise ValidationError(_l("Mã gồm 8 chữ số, ví dụ 1234 5678. Hãy kiểm tra lại."))
+            raise ValidationError(_l("Mã gồm %(count)d chữ số, ví dụ 1234 5678. Hãy kiểm tra lại.", count=DIGITS))
 
     def password_owner(self) -> dict:
         return {"phone": self.phone.normal}  # name and birth date: checked once the code is (services)

@@ -132,7 +132,7 @@ def _code_message(refused: CodeNotAccepted) -> str:
     if refused.reason == "too_many_tries":
         return _("Mã đã bị hủy vì nhập sai %(count)d lần.", count=MAX_FAILED_ATTEMPTS) + " " + ask
     if refused.reason == "expired":
-        return _("Mã này đã hết hạn (mã chỉ dùng được trong 24 giờ).") + " " + ask
+        return _("Mã này đã hết hạn (mã chỉ dùng được trong %(hours)d giờ).", hours=CodeForm.lifetime_hours) + " " + ask
     if refused.reason == "used":
         return _("Mã này đã được dùng rồi: mỗi mã chỉ dùng được một lần.") + " " + ask
     if refused.reason == "replaced":

@@ -126,7 +126,7 @@ class RoleAssignment(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "role", "unit_id"),
         CheckConstraint(_in("role", STAFF_ROLES), name="role"),
-        CheckConstraint("(role = 'admin' AND unit_id IS NULL) OR (role <> 'admin' AND unit_id IS NOT NULL)",
+        CheckConstraint(f"(role = '{ADMIN}' AND unit_id IS NULL) OR (role <> '{ADMIN}' AND unit_id IS NOT NULL)",
                         name="unit_for_role"),
     )
 
