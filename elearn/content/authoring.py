@@ -26,6 +26,7 @@ from elearn.inputs import has_control
 from elearn.models import Course, CourseMedia, CourseRevision, User
 from elearn.problems import Problem as Refusal
 from elearn.problems import Refused
+from elearn.training.scoring import DEFAULT_PASS_MARK
 
 MAX_TITLE = 200
 MAX_FILE_CHARS = 100_000
@@ -99,7 +100,7 @@ def skeleton(title: str, track: str) -> dict[str, str]:
     """A course to start from: valid as it is, so the trainer changes text rather than syntax."""
     return {
         "course.md": (f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nsummary: \"\"\ntrack: {track}\n"
-                      "required: false\npass_mark: 70\norder: 100\n---\n"
+                      f"required: false\npass_mark: {DEFAULT_PASS_MARK}\norder: 100\n---\n"
                       "Giới thiệu ngắn: học xong khóa này, người học làm được gì.\n"),
         "01-bai-dau-tien.md": lesson_skeleton("Bài đầu tiên"),
         "quiz.md": ("# Kiểm tra\n\n## Câu hỏi thứ nhất?\n- [ ] Một lựa chọn sai\n- [x] Lựa chọn đúng\n"

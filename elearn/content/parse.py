@@ -16,6 +16,7 @@ import yaml
 
 from elearn.content.images import check_media
 from elearn.inputs import has_control
+from elearn.training.scoring import DEFAULT_PASS_MARK
 
 TRACKS = ("digital-skills", "info-security")
 FRONT_MATTER_KEYS = ("title", "summary", "track", "required", "pass_mark", "order", "version", "sources")
@@ -190,7 +191,7 @@ class ParsedCourse:
     summary: str = ""
     track: str = ""
     required: bool = False
-    pass_mark: int = 70
+    pass_mark: int = DEFAULT_PASS_MARK
     order: int = 0
     version: int = 1
     sources: list[dict] = field(default_factory=list)
@@ -332,7 +333,7 @@ def _parse_course_file(source: CourseSource, course: ParsedCourse, problems: lis
     course.track = str(need("track", str, lambda v: v in TRACKS, "bad_track") or "")
     course.required = bool(need("required", bool))
     pass_mark = need("pass_mark", int, lambda v: 1 <= v <= 100, "bad_pass_mark")
-    course.pass_mark = int(pass_mark or 70)
+    course.pass_mark = int(pass_mark or DEFAULT_PASS_MARK)
     course.order = int(meta.get("order") or 0) if isinstance(meta.get("order"), int) else 0
     if "order" in meta and not isinstance(meta["order"], int):
         problems.append(Problem(name, line_of("order"), "bad_order"))

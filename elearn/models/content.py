@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.db import Base
 from elearn.models.types import utcnow
+from elearn.training.scoring import DEFAULT_PASS_MARK
 
 
 COURSE_STATUSES = ("draft", "published", "archived")
@@ -36,7 +37,7 @@ class Course(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     track: Mapped[str] = mapped_column(String(32))
     required: Mapped[bool] = mapped_column(Boolean, default=False)
-    pass_mark: Mapped[int] = mapped_column(Integer, default=70)
+    pass_mark: Mapped[int] = mapped_column(Integer, default=DEFAULT_PASS_MARK)
     position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     intro_html: Mapped[str] = mapped_column(Text, default="")

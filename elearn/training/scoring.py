@@ -23,6 +23,9 @@ class Score:
     right_questions: frozenset[int]
 
 
+DEFAULT_PASS_MARK = 70  # percent, for a course whose front matter names none
+
+
 class AnswerProblem(Refused):
     """An answer set that a real form could not have sent."""
 
