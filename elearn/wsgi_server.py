@@ -58,7 +58,8 @@ def run(app: Flask, host: str, port: int, workers: int, threads: int, keepalive:
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread",
+        # gthread, with its listening socket closed at once on SIGTERM (a rolling restart behind nginx).
+        "worker_class": "elearn.gunicorn_worker.DrainingThreadWorker",
         "keepalive": keepalive,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         # gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two servers on
