@@ -22,6 +22,7 @@ from elearn.db import db_session
 from elearn.models import User
 from elearn.models.types import utcnow
 from elearn.security import is_safe_next
+from elearn.training.phones import national_phone
 
 bp = Blueprint("second_factor", __name__, template_folder="templates")
 
@@ -112,7 +113,7 @@ def _refusal(refused: factors.SecondFactorRefused) -> str:
 
 
 def _qr_code(user: User) -> Markup:
-    uri = factors.provisioning_uri(user.second_factor, "0" + user.phone.removeprefix("+84"))
+    uri = factors.provisioning_uri(user.second_factor, national_phone(user.phone))
     # segno draws the code as paths: no text of the URI (or anything else typed) is in the SVG.
     svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", border=4, omitsize=True)
     return Markup(svg)  # nosec B704 # segno's own markup, no user text

@@ -23,6 +23,7 @@ from elearn.problems import Refused
 from elearn.records.codes import MAX_FAILED_ATTEMPTS, CodeNotAccepted
 from elearn.units import active_villages
 from elearn.security import is_safe_next
+from elearn.training.phones import national_phone
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -237,7 +238,7 @@ def edit_profile():
     user = current_user
     form = ProfileForm(obj=user, villages=villages(), today=local_today())
     if request.method == "GET":
-        form.phone.data = "0" + user.phone.removeprefix("+84")
+        form.phone.data = national_phone(user.phone)
     if not form.validate_on_submit():
         return render_template("auth/edit_profile.html", form=form), 400 if request.method == "POST" else 200
     try:

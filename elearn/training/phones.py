@@ -29,7 +29,12 @@ def normalize_phone(raw: str) -> str:
     return "+84" + national
 
 
+def national_phone(normal: str) -> str:
+    """'+84912345678' -> '0912345678', the number as dialled inside Vietnam."""
+    return "0" + normal.removeprefix("+84")
+
+
 def display_phone(normal: str) -> str:
     """'+84912345678' -> '0912 345 678', the way people write it."""
-    national = "0" + normal.removeprefix("+84")
+    national = national_phone(normal)
     return f"{national[:4]} {national[4:7]} {national[7:]}"
