@@ -8,12 +8,12 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.audit import audit
-from elearn.models import (AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion, ExternalTraining,
-                           LessonView, OneTimeCode, QuizAttempt, RoleAssignment, SurveyResponse, TrainedResident,
-                           TrainingAttendance, TrainingSession, Unit, User)
+from elearn.models import (AttemptAnswer, AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion,
+                           ExternalTraining, Lesson, LessonView, OneTimeCode, QuizAttempt, QuizVersion, RoleAssignment,
+                           SurveyResponse, TrainedResident, TrainingAttendance, TrainingSession, Unit, User)
 from elearn.records.external import programme_name
 
 REDACTED = "[đã xóa]"  # stored text, read by trainers in Vietnamese: not a UI string
@@ -81,9 +81,15 @@ def forget_in_shared_records(session: Session, user: User) -> None:
 
 def export_data(session: Session, user: User) -> dict:
     """Everything the platform holds about one person, in plain JSON types."""
-    views = session.scalars(select(LessonView).where(LessonView.user_id == user.id).order_by(LessonView.id))
-    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))
-    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id))
+    # Each list with what it names (lessons, courses, questions, choices) loaded with it, not row by row.
+    views = session.scalars(select(LessonView).where(LessonView.user_id == user.id).order_by(LessonView.id)
+                            .options(joinedload(LessonView.lesson).joinedload(Lesson.course)))
+    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id)
+                               .options(joinedload(QuizAttempt.quiz_version).joinedload(QuizVersion.course),
+                                        selectinload(QuizAttempt.answers).options(joinedload(AttemptAnswer.question),
+                                                                                  joinedload(AttemptAnswer.choice))))
+    completions = session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == user.id)
+                                  .options(joinedload(CourseCompletion.course)))
     certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
     events = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id))
     survey = session.scalar(select(SurveyResponse).where(SurveyResponse.user_id == user.id))

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from elearn import access
@@ -143,6 +143,7 @@ class CourseLine:
     course: Course
     progress: learning.CourseProgress
     method: str | None  # self | assisted, once completed
+    has_quiz: bool  # the quiz can be taken together
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def resident_overview(session: Session, resident: User, now: datetime) -> Reside
     progress = learning.progress_by_course(session, resident.id, courses)
     methods = dict(session.execute(select(CourseCompletion.course_id, CourseCompletion.method)
                                    .where(CourseCompletion.user_id == resident.id)).all())
+    with_quiz = set(session.scalars(select(QuizVersion.course_id).where(QuizVersion.is_current)))
     live = codes.live_code(session, resident.id, now)
     attempts = list(session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == resident.id, QuizAttempt.assisted_by_id.is_not(None))
@@ -174,7 +176,7 @@ def resident_overview(session: Session, resident: User, now: datetime) -> Reside
         .order_by(QuizAttempt.id.desc()).limit(10)))
     return ResidentOverview(
         resident=resident,
-        courses=[CourseLine(c, progress[c.id], methods.get(c.id)) for c in courses],
+        courses=[CourseLine(c, progress[c.id], methods.get(c.id), c.id in with_quiz) for c in courses],
         certificate=learning.certificate_of(session, resident),
         live_code_expires_at=live.expires_at if live else None,
         assisted_attempts=attempts,
@@ -206,9 +208,9 @@ class NoConsent(Exception):
 
 def assisted_course(session: Session, course_id: int) -> Course | None:
     """A published course with a quiz, by id."""
-    course = session.scalar(select(Course).where(Course.id == course_id, Course.is_published)
-                            .options(joinedload(Course.lessons)))
-    return course if course is not None and course.current_quiz is not None else None
+    has_quiz = exists().where(QuizVersion.course_id == Course.id, QuizVersion.is_current)
+    return session.scalar(select(Course).where(Course.id == course_id, Course.is_published, has_quiz)
+                          .options(joinedload(Course.lessons)))
 
 
 def submit_assisted_attempt(session: Session, trainer: User, resident: User, course: Course, version: QuizVersion,

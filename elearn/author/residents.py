@@ -160,16 +160,18 @@ def _quiz_page(person, course, version, form, answers=None, missing=frozenset(),
 @access.role_required("trainer")
 def assisted_quiz(user_id, course_id):
     person, course = _resident_and_course(user_id, course_id)
-    return _quiz_page(person, course, course.current_quiz, AssistedQuizForm.fresh(course.current_quiz.id))
+    version = learning.current_quiz(db_session(), course)
+    return _quiz_page(person, course, version, AssistedQuizForm.fresh(version.id))
 
 
 def _quiz_again(person, course, version, posted: AssistedQuizForm, answers, message, missing=frozenset(), key=None):
     """The quiz again with what was chosen (and the same key, so a later submit is still one attempt)."""
-    form = AssistedQuizForm.fresh((version or course.current_quiz).id)
+    version = version or learning.current_quiz(db_session(), course)
+    form = AssistedQuizForm.fresh(version.id)
     form.idempotency_key.data = key or form.idempotency_key.data
     form.lessons_covered.data = posted.lessons_covered.data
     form.lessons_covered.errors = list(posted.lessons_covered.errors)
-    return _quiz_page(person, course, version or course.current_quiz, form, answers, missing, message, 400)
+    return _quiz_page(person, course, version, form, answers, missing, message, 400)
 
 
 def _posted_problem(form: AssistedQuizForm) -> str | None:

@@ -5,13 +5,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.audit import audit
 from elearn.db import insert_new
-from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, QuizAttempt,
-                           QuizVersion, RequiredSet, SurveyResponse, User)
+from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion, Lesson, LessonView, Question,
+                           QuizAttempt, QuizVersion, RequiredSet, SurveyResponse, User)
 from elearn.problems import Problem, Refused
 from elearn.records import activity, trained
 from elearn.routing import MAX_ID
@@ -72,14 +72,16 @@ def viewed_lesson_ids(session: Session, user_id: int) -> set[int]:
     return set(session.scalars(select(LessonView.lesson_id).where(LessonView.user_id == user_id)))
 
 
-def progress_by_course(session: Session, user_id: int, courses: list[Course]) -> dict[int, CourseProgress]:
-    viewed = viewed_lesson_ids(session, user_id)
-    best = dict(session.execute(
-        select(QuizVersion.course_id, func.max(QuizAttempt.percent))
-        .join(QuizAttempt.quiz_version).where(QuizAttempt.user_id == user_id).group_by(QuizVersion.course_id)).all())
-    passed = set(session.scalars(
-        select(QuizVersion.course_id).join(QuizAttempt.quiz_version)
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.passed.is_(True))))
+def progress_by_course(session: Session, user_id: int, courses: list[Course],
+                       viewed: set[int] | None = None) -> dict[int, CourseProgress]:
+    """`viewed`: the user's viewed_lesson_ids, when the caller has them already."""
+    if viewed is None:
+        viewed = viewed_lesson_ids(session, user_id)
+    attempts = session.execute(
+        select(QuizVersion.course_id, func.max(QuizAttempt.percent), func.max(case((QuizAttempt.passed, 1), else_=0)))
+        .join(QuizAttempt.quiz_version).where(QuizAttempt.user_id == user_id).group_by(QuizVersion.course_id)).all()
+    best = {course_id: percent for course_id, percent, _passed in attempts}
+    passed = {course_id for course_id, _percent, any_passed in attempts if any_passed}
     completed = dict(session.execute(
         select(CourseCompletion.course_id, CourseCompletion.completed_on).where(CourseCompletion.user_id == user_id)
     ).all())
@@ -120,16 +122,25 @@ def quiz_keys(version: QuizVersion) -> list[scoring.QuestionKey]:
     ]
 
 
+# A quiz is shown and scored whole: its questions and their choices come in two statements, not one per question.
+WITH_QUESTIONS = selectinload(QuizVersion.questions).selectinload(Question.choices)
+
+
+def current_quiz(session: Session, course: Course) -> QuizVersion | None:
+    """The version residents take today, with its questions and choices."""
+    return session.scalar(select(QuizVersion).where(QuizVersion.course_id == course.id, QuizVersion.is_current)
+                          .order_by(QuizVersion.number).limit(1).options(WITH_QUESTIONS))
+
+
 def quiz_version_for(session: Session, course: Course, version_id: int | None) -> QuizVersion | None:
     """The version the form was built from (it may have changed since), else the current one."""
     if version_id:
         if version_id > MAX_ID:  # a forged number the database could not even compare
             return None
-        version = session.get(QuizVersion, version_id)
-        if version is not None and version.course_id == course.id:
-            return version
-        return None
-    return course.current_quiz
+        # A query, not session.get: the version may be in the session already, its questions not loaded.
+        return session.scalar(select(QuizVersion).options(WITH_QUESTIONS)
+                              .where(QuizVersion.id == version_id, QuizVersion.course_id == course.id))
+    return current_quiz(session, course)
 
 
 def attempt_by_key(session: Session, user: User, key: str, assisted_by_id: int | None = None) -> QuizAttempt | None:
@@ -167,8 +178,10 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
         if earlier is None:
             raise IdempotencyKeyTaken()
         return earlier
-    session.add_all(AttemptAnswer(attempt_id=attempt_id, question_id=question_id, choice_id=choice_id)
-                    for question_id, picked in answers.items() for choice_id in sorted(picked))
+    rows = [{"attempt_id": attempt_id, "question_id": question_id, "choice_id": choice_id}
+            for question_id, picked in answers.items() for choice_id in sorted(picked)]
+    if rows:  # one executemany, not an INSERT per chosen answer
+        session.execute(insert(AttemptAnswer), rows)
     activity.count_answers(session, user.village_id, [key.question_id for key in keys], result.right_questions)
     attempts_on_course = session.scalar(select(func.count(QuizAttempt.id)).join(QuizAttempt.quiz_version).where(
         QuizAttempt.user_id == user.id, QuizVersion.course_id == course.id))
@@ -297,7 +310,9 @@ def initials(full_name: str) -> str:
 
 
 def attempt_of(session: Session, user: User, course: Course, attempt_id: int) -> QuizAttempt | None:
-    attempt = session.get(QuizAttempt, attempt_id)
+    """The attempt with its answers, and its quiz version's questions and choices (the result page shows them all)."""
+    attempt = session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id).options(
+        selectinload(QuizAttempt.answers), joinedload(QuizAttempt.quiz_version).options(WITH_QUESTIONS)))
     if attempt is None or attempt.user_id != user.id or attempt.quiz_version.course_id != course.id:
         return None
     return attempt

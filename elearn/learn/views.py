@@ -56,8 +56,8 @@ def courses():
 def course(slug):
     course = course_or_404(slug)
     session = db_session()
-    progress = services.progress_by_course(session, current_user.id, [course])[course.id]
     viewed = services.viewed_lesson_ids(session, current_user.id)
+    progress = services.progress_by_course(session, current_user.id, [course], viewed)[course.id]
     next_lesson = next((lesson for lesson in course.active_lessons if lesson.id not in viewed), None)
     return render_template("learn/course.html", course=course, progress=progress, viewed=viewed,
                            next_lesson=next_lesson)
@@ -117,7 +117,7 @@ def media(slug, name):
 @consent_required
 def quiz(slug):
     course = course_or_404(slug)
-    version = course.current_quiz or abort(404)
+    version = services.current_quiz(db_session(), course) or abort(404)
     return render_template("learn/quiz.html", course=course, version=version, form=QuizForm.fresh(version.id),
                            answers={}, missing=set())
 
@@ -131,7 +131,8 @@ def submit_quiz(slug):
     form = QuizForm.posted(request.form)
     version = services.quiz_version_for(session, course, form.version_id())
     if version is None or not form.well_formed():
-        return _quiz_again(course, course.current_quiz, {}, _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
+        return _quiz_again(course, services.current_quiz(session, course), {},
+                           _("Bài làm gửi lên không hợp lệ. Vui lòng làm lại."))
     if form.expired():
         # The page was open too long: keep every answer so nothing has to be chosen again.
         return _quiz_again(course, version, form.picked, _("Trang đã mở quá lâu. Các câu trả lời của bạn vẫn còn, "
@@ -174,8 +175,8 @@ def quiz_result(slug, attempt_id):
     session = db_session()
     attempt = services.attempt_of(session, current_user, course, attempt_id) or abort(404)
     picked, right = services.attempt_review(attempt)
-    progress = services.progress_by_course(session, current_user.id, [course])[course.id]
     viewed = services.viewed_lesson_ids(session, current_user.id)
+    progress = services.progress_by_course(session, current_user.id, [course], viewed)[course.id]
     unread = [lesson for lesson in course.active_lessons if lesson.id not in viewed]
     certificate = services.certificate_of(session, current_user)
     return render_template("learn/result.html", course=course, attempt=attempt, picked=picked, right=right,
