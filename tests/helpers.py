@@ -1,9 +1,12 @@
-"""What a resident's browser does, for tests: read lessons, fill in and submit a quiz."""
+"""What a resident's browser does, for tests: read lessons, fill in and submit a quiz; and how many SQL
+statements a request runs."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from elearn.models import Course
 
@@ -49,3 +52,28 @@ def finish_course(client, db, slug):
     """Read every lesson and pass the quiz, as a resident would."""
     read_all_lessons(client, db, slug)
     return submit(client, slug, {**quiz_form(client, slug), **answers(db, slug)})
+
+
+@contextmanager
+def counted_statements(app) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block, appended to the list it yields."""
+    engine = app.extensions["elearn_engine"]
+    seen: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_of(app, client, path, method="GET", status=200, **request) -> int:
+    """How many SQL statements one request runs (asserting its status, so an error page is not counted)."""
+    with counted_statements(app) as seen:
+        response = client.open(path, method=method, **request)
+        assert response.status_code == status, f"{method} {path}: {response.status_code}"
+        response.close()
+    return len(seen)

@@ -4,11 +4,12 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from elearn.content import authoring
 from elearn.models import Course, User
 from tests.app.authoring_helpers import course_id, make_trainer, signed_in
+from tests.helpers import statements_of
 
 PAGES = [
     "/trainer/courses", "/trainer/courses/new", "/trainer/courses/{id}", "/trainer/courses/{id}/files/quiz.md",
@@ -16,21 +17,6 @@ PAGES = [
     "/trainer/courses/{id}/files/02-tiep-theo.md/remove", "/trainer/courses/{id}/history",
     "/trainer/courses/{id}/history/1", "/trainer/courses/{id}/export", "/courses/alpha/media/phone.svg",
 ]
-
-
-def statements_of(app, browser, path) -> int:
-    engine = app.extensions["elearn_engine"]
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert browser.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def png(size) -> bytes:

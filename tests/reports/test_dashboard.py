@@ -3,10 +3,10 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from elearn.models import PopulationFigure, Unit
 from elearn.units import add_unit
+from tests.helpers import statements_of
 from tests.reports.conftest import trained
 
 
@@ -63,18 +63,3 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(app, db, commune, official
         db.add_all([trained(village, date(1980, 1, 1), set_id=1) for _ in range(3)])
     db.commit()
     assert statements_of(app, client, path) == before <= 14
-
-
-def statements_of(app, client, path) -> int:
-    engine = app.extensions["elearn_engine"]
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)

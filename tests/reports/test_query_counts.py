@@ -4,8 +4,8 @@ import pytest
 
 from elearn.models import AuditEvent, PopulationFigure, Unit
 from elearn.units import add_unit
+from tests.helpers import statements_of
 from tests.reports.conftest import staff
-from tests.reports.test_dashboard import statements_of
 
 PAGES = [
     "/reports/", "/reports/{commune}", "/reports/{commune}?as_of=30/06/2026&order_by=gap-desc",
