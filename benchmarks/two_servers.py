@@ -627,8 +627,11 @@ def check_rolling_restart(nginx: Nginx, servers: dict[str, AppServer], database:
 # ---- 6. throughput
 
 def wrk_rate(port: int, path: str, cookies: dict, pool: str | None, seconds: float, connections: int):
-    """(requests/s, p50 ms, p99 ms, failed requests) of wrk against nginx."""
-    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--latency", "-H", "Accept-Language: vi",
+    """(requests/s, p50 ms, p99 ms, wrk's lines on failed requests) of wrk against nginx."""
+    # wrk counts an answer slower than its timeout (2 s by default) as an error: on a busy machine
+    # that is a slow answer, not a failed one.
+    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "30s", "--latency",
+               "-H", "Accept-Language: vi",
                "-H", "Cookie: " + "; ".join(f"{name}={value}" for name, value in cookies.items())]
     if pool:
         command += ["-H", f"X-App-Server: {pool}"]
@@ -643,10 +646,8 @@ def wrk_rate(port: int, path: str, cookies: dict, pool: str | None, seconds: flo
         return float(found.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[found.group(2)]
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed += sum(int(n) for n in errors.groups()) if errors else 0
-    return rate, millis("50"), millis("99"), failed
+    failed = re.findall(r"Non-2xx or 3xx responses: \d+|Socket errors: .*", out)
+    return rate, millis("50"), millis("99"), "; ".join(failed)
 
 
 def check_throughput(port: int, servers: dict[str, AppServer], browsers: list[Browser], path: str, result: Result,
@@ -662,11 +663,11 @@ def check_throughput(port: int, servers: dict[str, AppServer], browsers: list[Br
                 rate, p50, p99, failed = wrk_rate(port, path, browsers[0].cookies, pool, seconds, connections)
             else:
                 counts, latencies, errors = python_load(port, servers, browsers, path, seconds, pool)
-                rate, failed = sum(counts.values()) / seconds, len(errors)
+                rate, failed = sum(counts.values()) / seconds, "; ".join(errors[:3])
                 p50, p99 = percentile(latencies, .5) * 1000, percentile(latencies, .99) * 1000
             rates[label].append(rate)
-            log(f"  run {run + 1} {label:<8} {rate:8.1f}/s  p50 {p50:6.0f} ms  p99 {p99:6.0f} ms  failed {failed}")
-            result.check(failed == 0, f"run {run + 1} {label}: no failed request ({failed})")
+            log(f"  run {run + 1} {label:<8} {rate:8.1f}/s  p50 {p50:6.0f} ms  p99 {p99:6.0f} ms")
+            result.check(not failed, f"run {run + 1} {label}: no failed request{f' ({failed})' if failed else ''}")
     both, alone = statistics.median(rates["A and B"]), statistics.median(rates["A alone"])
     ratio = both / alone
     log(f"  median: A and B {both:.1f}/s, A alone {alone:.1f}/s: two servers / one = x{ratio:.2f} "
