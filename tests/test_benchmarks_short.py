@@ -1,4 +1,5 @@
-"""CI runs the load and fault benchmarks in their short mode: zero errors, nothing lost, no duplicate.
+"""CI runs the load and fault benchmarks in their short mode: zero errors, nothing lost, no duplicate;
+and the sign-in storm: everyone gets in, the spread storm's p95 under 2 s.
 
 Each script starts a real `elearn serve` on a database of its own (a SQLite file in a temporary
 folder; on PostgreSQL, when ELEARN_TEST_DATABASE_URL names one, a scratch database on the same
@@ -37,3 +38,13 @@ def test_the_short_benchmark_passes(script, database):
     assert done.returncode == 0, report
     assert done.stdout.splitlines()[-1] == "OK", report
     assert "errors: 0;" in done.stdout and "acknowledged but not stored 0" in done.stdout, report
+
+
+@pytest.mark.parametrize("database", databases())
+def test_the_short_sign_in_storm_lets_every_resident_in_quickly(database):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "signin_storm.py"), "--short", *database],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    report = done.stdout[-6000:] + done.stderr[-3000:]
+    assert done.returncode == 0, report
+    assert done.stdout.splitlines()[-1] == "OK", report
+    assert "stored hashes $argon2id$v=19$m=19456,t=2,p=1" in done.stdout, report

@@ -16,10 +16,13 @@ Bound. Every hash and verify runs under a per-process semaphore of PASSWORD_HASH
 (ELEARN_PASSWORD_HASH_CONCURRENCY; by default half the cores, at least one), so a burst of
 sign-ins cannot take every core from page requests, and memory stays at slots x 19 MiB. A sign-in
 that finds every slot taken waits its turn: it is slower, never refused (a timeout would turn a
-busy minute into failed sign-ins that the resident repeats, adding to the queue).
+busy minute into failed sign-ins that the resident repeats, adding to the queue). The pool is per
+process, not shared by gunicorn's workers: a worker killed while holding a shared slot would lose
+it for good. So W workers may run W x slots hashes at once; on a small box with several workers,
+set it to 1.
 
 The state lives in `app.extensions["elearn_passwords"]`, so two apps in one process (tests) keep
-their own parameters; the functions below use the current app's.
+their own parameters and pools; `passwords()` is the current app's.
 """
 from __future__ import annotations
 
