@@ -96,7 +96,7 @@ class Database:
         with self.engine().connect() as connection:
             rows = connection.execute(text(
                 "SELECT idempotency_key, count(*) FROM quiz_attempts GROUP BY idempotency_key")).all()
-        return {key: count for key, count in rows}
+        return dict(rows)
 
     def attempts_without_answers(self) -> int:
         """Attempts stored without their answers: a partial write."""
@@ -129,7 +129,7 @@ class Database:
             for oid, name in indexes:
                 try:
                     connection.execute(text("SELECT bt_index_check(:oid, true)"), {"oid": oid})
-                except Exception as error:  # noqa: BLE001 (report every broken index, not the first)
+                except Exception as error:  # report every broken index, not the first
                     problems.append(f"index {name}: {error}")
             keys = connection.execute(text(
                 "SELECT conrelid::regclass::text, a.attname, confrelid::regclass::text, af.attname "
@@ -608,7 +608,7 @@ class Resident:
             except UnexpectedAnswer:
                 self.phone.close()
                 time.sleep(self.think)
-            except Exception as error:  # noqa: BLE001 (a broken page is an error to count, not to crash on)
+            except Exception as error:  # a broken page is an error to count, not to crash on
                 self.figures.error(f"resident {self.index}: {error!r}")
                 self.phone.close()
                 time.sleep(0.2)
@@ -641,7 +641,8 @@ def register_up_front(port: int, count: int, figures: Figures, concurrency: int 
 
 
 def start_residents(port: int, count: int, figures: Figures, stop: threading.Event, outage: threading.Event,
-                    think: float, double_tap: float, seed: int, returning: int, ramp: float = 0) -> list[threading.Thread]:
+                    think: float, double_tap: float, seed: int, returning: int,
+                    ramp: float = 0) -> list[threading.Thread]:
     """`count` residents arriving evenly over `ramp` seconds (those who register and those who sign
     in interleaved); the first `returning` have accounts already and sign in, the others register."""
     rng = random.Random(seed)
@@ -671,8 +672,8 @@ def replay(port: int, submissions: list[Submission], figures: Figures) -> dict[s
         phone = Phone(port, submission.source, figures, threading.Event())
         phone.cookies = dict(submission.cookies)
         try:
-            status, location, _ = phone.request("POST", submission.path, "POST quiz (replay)", submission.body,
-                                                expect=(303,))
+            _status, location, _ = phone.request("POST", submission.path, "POST quiz (replay)", submission.body,
+                                                 expect=(303,))
             answered[submission.key] = local_path(location)
         except (ServerGone, UnexpectedAnswer):
             pass

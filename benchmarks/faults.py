@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (Database, Figures, Server, log, verdict, print_latencies, register_up_front,  # noqa: E402
+from _harness import (Database, Figures, Server, log, verdict, print_latencies, register_up_front,
                       replay, scratch_folder, start_residents, wait_for_attempts)
-from load import arguments, check_attempts, common_failures, describe  # noqa: E402
+from load import arguments, check_attempts, common_failures, describe
 
 
 def main(argv: list[str] | None = None) -> int:

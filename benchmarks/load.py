@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (DEFAULT_POSTGRES, PROJECT_ROOT, Database, Figures, Server, log, verdict,  # noqa: E402
+from _harness import (DEFAULT_POSTGRES, PROJECT_ROOT, Database, Figures, Server, log, verdict,
                       print_latencies, register_up_front, scratch_folder, start_residents, wait_for_attempts)
 
 

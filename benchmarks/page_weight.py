@@ -59,9 +59,8 @@ class PageParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
-        if tag == "article":
-            if self.lesson_depth or "lesson" in attributes.get("class", "").split():
-                self.lesson_depth += 1
+        if tag == "article" and (self.lesson_depth or "lesson" in attributes.get("class", "").split()):
+            self.lesson_depth += 1
         if tag == "link":
             rels = set(attributes.get("rel", "").lower().split())
             self.add(f"link[{' '.join(sorted(rels))}]", attributes.get("href"), bool(rels & FETCHED_RELS))

@@ -37,8 +37,8 @@ SCHEMA = "bench_reports"
 
 def elearn(env: dict, *args: str) -> str:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from elearn.cli import main; main()", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", "from elearn.cli import main; main()", *args], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"elearn {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     print(f"  elearn {' '.join(args)}: {time.perf_counter() - started:.0f} s", flush=True)

@@ -106,7 +106,7 @@ def role_required(*roles: str):
                 abort(404)
             return view(*args, **kwargs)
 
-        wrapped.required_roles = roles
+        wrapped.required_roles = roles  # type: ignore[attr-defined] # a mark on the view function
         return wrapped
 
     return decorator
@@ -127,7 +127,7 @@ def token_required(view):
         g.api_token = token
         return view(*args, **kwargs)
 
-    wrapped.requires_token = True
+    wrapped.requires_token = True  # type: ignore[attr-defined] # a mark on the view function
     return wrapped
 
 
@@ -142,7 +142,12 @@ def needs_consent(user: User) -> bool:
     if is_staff(user):
         return False
     consent = user.active_consent
-    return consent is None or consent.notice_version != current_app.config["PRIVACY_NOTICE_VERSION"]
+    return not notice_is_current(consent.notice_version if consent else None, current_app.config)
+
+
+def notice_is_current(notice_version: str | None, config) -> bool:
+    """Consent given to the privacy notice in force."""
+    return notice_version is not None and notice_version == config["PRIVACY_NOTICE_VERSION"]
 
 
 def consent_required(view):

@@ -182,7 +182,7 @@ def row_count(database_url: str) -> int:
                      if name not in ("alembic_version", "sqlite_sequence")]
             # The names come from the database's own catalogue, quoted.
             counts = [text(f'SELECT count(*) FROM "{name}"') for name in names]  # nosec B608 # see above
-            return sum(connection.execute(count).scalar() for count in counts)
+            return sum(connection.execute(count).scalar_one() for count in counts)
     finally:
         engine.dispose()
 
@@ -209,10 +209,7 @@ def restore(database_url: str, source: Path, force: bool = False) -> Restored:
         raise BackupProblem(f"The backup is at migration {revision}, which this version of the app does not "
                             f"know (it knows up to {head_revision}): restore it with the version that made it. "
                             "Nothing was changed.")
-    if kind == "sqlite" and not _sqlite_path(database_url).exists():
-        present = 0
-    else:
-        present = row_count(database_url)
+    present = 0 if kind == "sqlite" and not _sqlite_path(database_url).exists() else row_count(database_url)
     if present and not force:
         raise BackupProblem(f"The database is not empty ({present} rows). Restore into an empty database, or "
                             "add --force to replace everything in it. Nothing was changed.")

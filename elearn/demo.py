@@ -32,9 +32,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Table, bindparam, create_engine, func, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -42,7 +44,8 @@ from elearn.models import (AuditEvent, Certificate, ConsentRecord, Course, Cours
                            LessonView, PopulationFigure, QuestionStat, QuizAttempt, SurveyResponse, TrainedResident,
                            Unit, User)
 from elearn.records.trained import current_required_set, rebuild_trained_months
-from elearn.training.ages import GUARDIAN_CONSENT_BELOW, LABOUR_AGE_FROM, age_on, birthday_in, labour_age_window, years_before
+from elearn.training.ages import (GUARDIAN_CONSENT_BELOW, LABOUR_AGE_FROM, age_on, birthday_in, labour_age_window,
+                                  years_before)
 
 DAYS_OF_HISTORY = 730
 RESIDENTS_PER_VILLAGE = 2_000  # villages come out between about 1,400 and 2,600
@@ -398,7 +401,7 @@ class CourseRun:
     method: str | None = None  # "self" or "assisted" once completed
 
 
-@lru_cache(maxsize=None)
+@cache
 def _labour_age_end(birth_month: date, sex: str) -> date:
     return labour_age_window(birth_month, sex)[1]
 
@@ -656,7 +659,7 @@ class IdSource:
     def __init__(self, table: str, first: int | None = None, database_url: str | None = None):
         self.table, self.database_url = table, database_url
         self.ids: Iterator[int] = iter(range(first, 2 ** 62)) if first is not None else iter(())
-        self.engine = None  # made where the ids are taken: in the generating process
+        self.engine: Engine | None = None  # made where the ids are taken: in the generating process
 
     @classmethod
     def for_table(cls, session: Session, table: Table) -> IdSource:
@@ -918,7 +921,7 @@ class BulkWriter:
             return f"COPY {quote(table)} ({names}) FROM STDIN"
         placeholders = ", ".join("?" for _ in columns)
         # The models' own table and column names, quoted; the values are parameters.
-        return "INSERT INTO %s (%s) VALUES (%s)" % (quote(table), names, placeholders)  # nosec B608 # quoted model names, values bound
+        return "INSERT INTO %s (%s) VALUES (%s)" % (quote(table), names, placeholders)  # noqa: UP031  # nosec B608 # quoted model names, values bound
 
     def __enter__(self) -> BulkWriter:
         return self
@@ -992,7 +995,7 @@ def _generate_rows(job: GenerationJob, out) -> None:
         out.put(("failed", traceback.format_exc()))
 
 
-def _receive(job: GenerationJob) -> Iterator[tuple[str, object]]:
+def _receive(job: GenerationJob) -> Iterator[tuple[str, Any]]:
     """The messages of a generating process started for `job`, until its summary."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding a database connection
     out = context.Queue(maxsize=4)

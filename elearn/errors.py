@@ -33,8 +33,9 @@ def _wants_json() -> bool:
 
 
 def handle_http_error(error: HTTPException):
-    if isinstance(getattr(error, "original_exception", None), IntegrityError):
-        return handle_conflict(error.original_exception)  # the request's commit failed
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, IntegrityError):
+        return handle_conflict(original)  # the request's commit failed
     discard_request_changes()
     code = error.code or 500
     message = _messages().get(code, error.description)
@@ -59,7 +60,7 @@ def handle_conflict(error: IntegrityError):
 
 def handle_unexpected(error: Exception):
     discard_request_changes()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, request.path)  # noqa: LOG004 # called in Flask's except
     if _wants_json():
         return jsonify({"error": "Internal Server Error"}), 500
     return render_template("error.html", code=500, message=_messages()[500]), 500

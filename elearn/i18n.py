@@ -1,7 +1,7 @@
 """Vietnamese first, English second; dates as dd/mm/yyyy."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,18 @@ LANGUAGE_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    signed_in = current_user and current_user.is_authenticated
+    return choose_locale(current_user.locale if signed_in else None, request.cookies.get(LANGUAGE_COOKIE),
+                         current_app.config)
+
+
+def choose_locale(account_locale: str | None, cookie: str | None, config) -> str:
+    """The account's language, else the language cookie's, else Vietnamese."""
+    languages = config["LANGUAGES"]
+    for chosen in (account_locale, cookie):
+        if chosen is not None and chosen in languages:
+            return chosen
+    return config["BABEL_DEFAULT_LOCALE"]
 
 
 def format_day(value: date | datetime | None) -> str:
@@ -53,7 +60,7 @@ def local_today() -> date:
 def local_time(value: datetime) -> datetime:
     """Stored times are naive UTC; people read them in Việt Nam's time."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return value.replace(tzinfo=timezone.utc).astimezone(zone)
+    return value.replace(tzinfo=UTC).astimezone(zone)
 
 
 def _request_translations():
@@ -67,7 +74,7 @@ def _request_translations():
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined] # added by jinja2.ext.i18n
         lambda string: _request_translations().ugettext(string),
         lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
         newstyle=True,

@@ -51,5 +51,6 @@ def parse_id(value) -> int | None:
 def has_control(text: str | None, multiline: bool = False) -> bool:
     """True when `text` holds a control character (NUL, escape, DEL, C1 ...); a text area may hold
     tabs and line breaks."""
-    return bool(text) and any(
-        unicodedata.category(ch) == "Cc" and not (multiline and ch in LINE_BREAKS) for ch in text)
+    if not text:
+        return False
+    return any(unicodedata.category(ch) == "Cc" and not (multiline and ch in LINE_BREAKS) for ch in text)

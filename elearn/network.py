@@ -110,7 +110,7 @@ class HostCheck:
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
-    app.wsgi_app = HostCheck(app.wsgi_app, app)
+    app.wsgi_app = HostCheck(app.wsgi_app, app)  # type: ignore[method-assign] # Flask's way to add middleware
     networks = parse_networks(app.config.get("TRUSTED_PROXIES") or ())
     if networks:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, networks)  # outside: X-Forwarded-Host is checked too
+        app.wsgi_app = TrustedProxies(app.wsgi_app, networks)  # type: ignore[method-assign] # outside: X-Forwarded-Host is checked too

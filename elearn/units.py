@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, aliased
 from elearn.audit import audit
 from elearn.csvfiles import csv_records, decode_csv, plain
 from elearn.db import add_to_counters
-from elearn.models import (PARENT_KIND, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat, RoleAssignment,
-                           SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
+from elearn.models import (PARENT_KIND, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
+                           RoleAssignment, SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
 
@@ -33,7 +33,8 @@ def add_unit(session: Session, *, kind: str, name: str, parent: Unit | None = No
     problems = unit_problems(session, kind=kind, name=name, parent=parent, code=code)
     if problems:
         raise Refused(problems)
-    unit = Unit(kind=kind, name=name, parent=parent, code=code or None, is_demo=is_demo or bool(parent and parent.is_demo))
+    unit = Unit(kind=kind, name=name, parent=parent, code=code or None,
+                is_demo=is_demo or bool(parent and parent.is_demo))
     session.add(unit)
     session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
@@ -145,12 +146,12 @@ def _move_village_records(session: Session, source: Unit, target: Unit) -> None:
     for model in (TrainedResident, PopulationFigure, SurveyResponse):
         session.execute(update(model).where(model.village_id == source.id).values(village_id=target.id)
                         .execution_options(synchronize_session=False))
-    for model, keys in ((CourseActivity, ("village_id", "course_id", "month")),
-                        (QuestionStat, ("village_id", "question_id")), (TrainedMonth, ("village_id", "month"))):
+    for counter, keys in ((CourseActivity, ("village_id", "course_id", "month")),
+                          (QuestionStat, ("village_id", "question_id")), (TrainedMonth, ("village_id", "month"))):
         rows = [{**row._asdict(), "village_id": target.id}
-                for row in session.execute(select(*model.__table__.columns).where(model.village_id == source.id))]
-        add_to_counters(session, model, rows, keys)
-        session.execute(delete(model).where(model.village_id == source.id))
+                for row in session.execute(select(*counter.__table__.columns).where(counter.village_id == source.id))]
+        add_to_counters(session, counter, rows, keys)
+        session.execute(delete(counter).where(counter.village_id == source.id))
 
 
 def merge_units(session: Session, source: Unit, target: Unit, actor_id: int) -> MergePlan:
@@ -357,7 +358,8 @@ def _read_row(number: int, cells: list[str], columns: dict[str, int], width: int
     if kind == "province" and parent_code:
         problems.append(Problem("province_has_parent", "ma_cap_tren", number))
     elif kind in ("commune", "village") and not parent_code:
-        problems.append(Problem("parent_missing", "ma_cap_tren", number, {"kind": kind, "parent_kind": PARENT_KIND[kind]}))
+        problems.append(Problem("parent_missing", "ma_cap_tren", number,
+                                {"kind": kind, "parent_kind": PARENT_KIND[kind]}))
     return UnitRow(number, kind, code, name, parent_code), problems
 
 

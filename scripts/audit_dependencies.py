@@ -60,8 +60,8 @@ def verdict(report: dict | None, service: str) -> tuple[int, list[str]]:
         why = (f"{len(skipped)} of {len(dependencies)} packages skipped, e.g. \"{skipped[0]['skip_reason']}\""
                if skipped else "could not be reached")
         return 0, [f"{NOTHING_AUDITED} ({service}: {why})"]
-    lines = [f"pip-audit ({service}): {len(audited)} of {len(dependencies)} locked packages audited, "
-             "no known vulnerabilities among them."]
+    lines = [(f"pip-audit ({service}): {len(audited)} of {len(dependencies)} locked packages audited, "
+              "no known vulnerabilities among them.")]
     if skipped:
         lines.append(f"NOT AUDITED ({len(skipped)}): " + ", ".join(each["name"] for each in skipped))
     return 0, lines
@@ -81,8 +81,8 @@ def main(argv: list[str]) -> int:
             break
         print(f"  ({lines[0]})")  # this service audited nothing; try the next one
     else:
-        lines = [NOTHING_AUDITED, "  Neither PyPI's JSON API nor OSV answered; run this where one of them "
-                 "can be reached before trusting the lock."]
+        lines = [NOTHING_AUDITED, ("  Neither PyPI's JSON API nor OSV answered; run this where one of them "
+                                   "can be reached before trusting the lock.")]
         code = 0
     print("\n".join(lines))
     return code

@@ -4,7 +4,7 @@ no name, phone or birth date is joined in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -40,7 +40,7 @@ def actions(session: Session) -> list[str]:
 
 def _utc(day: date, zone: ZoneInfo) -> datetime:
     """Midnight at the start of `day` in `zone`, as the naive UTC the table stores."""
-    return datetime.combine(day, time(), zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def audit_page(session: Session, query: AuditQuery, zone: ZoneInfo) -> AuditPage:

@@ -1,6 +1,8 @@
 """The admin's forms. Choices come from the database and are passed in by the view."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
@@ -42,7 +44,7 @@ class AddUnitForm(UnitFields):
                             message=_l("Vui lòng chọn cấp: tỉnh, xã hoặc thôn."))
     parent_id = SelectField(_l("Thuộc"), coerce=chosen_id, validate_choice=False)
 
-    def __init__(self, *args, parents: list[Unit] = (), **kwargs):
+    def __init__(self, *args, parents: Sequence[Unit] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.parent_id.choices = unit_options(list(parents), _l("Không có (khi thêm một tỉnh)"))
 
@@ -56,7 +58,7 @@ class MergeForm(Form):
     # Set by the confirmation page: the first post shows what will move, the second merges.
     confirmed = HiddenField()
 
-    def __init__(self, *args, targets: list[Unit] = (), **kwargs):
+    def __init__(self, *args, targets: Sequence[Unit] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.target_id.choices = unit_options(list(targets), _l("— Chọn đơn vị —"))
 
@@ -88,7 +90,7 @@ class AssignmentForm(Form):
                             message=_l("Vui lòng chọn vai trò."))
     unit_id = SelectField(_l("Phụ trách"), coerce=chosen_id, validate_choice=False)
 
-    def __init__(self, *args, units: list[Unit] = (), **kwargs):
+    def __init__(self, *args, units: Sequence[Unit] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.unit_id.choices = unit_options(list(units), _l("Không cần (quản trị viên)"))
 

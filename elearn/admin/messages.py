@@ -5,6 +5,8 @@ A message may have variants by the unit's kind or the role in question: ("wrong_
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
@@ -25,7 +27,7 @@ ROLE_CHOICES = {
     "admin": _l("Quản trị viên: quản lý đơn vị và tài khoản cán bộ"),
 }
 
-MESSAGES = {
+MESSAGES: dict[Any, Any] = {  # keys: a code, or (code, variant)
     # Adding and renaming a unit (elearn.units.unit_problems).
     "unknown_kind": _l("Vui lòng chọn cấp: tỉnh, xã hoặc thôn."),
     "wrong_parent": _l("Một %(kind)s phải thuộc một %(parent_kind)s. Hãy chọn %(parent_kind)s ở ô “Thuộc”."),

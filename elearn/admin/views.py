@@ -1,6 +1,7 @@
 """The admin's pages: administrative units and staff accounts."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -222,7 +223,7 @@ def new_staff():
 
 
 def _person_page(user: User, status: int = 200, form: forms.AssignmentForm | None = None,
-                 problems: list[str] = (), password: str | None = None, code: dict | None = None):
+                 problems: Sequence[str] = (), password: str | None = None, code: dict | None = None):
     form = form or forms.AssignmentForm(formdata=None, units=services.active_units(db_session()))
     return render_template("admin/person.html", person=user, form=form, problems=problems,
                            one_time_password=password, one_time_code=code), status

@@ -48,7 +48,8 @@ PROBLEMS = {
     "svg_not_utf8": _l("Ảnh SVG phải được lưu theo bảng mã UTF-8."),
     "not_image": _l("Tệp không phải là ảnh như tên của nó."),
     "too_many_pixels": _l("Ảnh có quá nhiều điểm ảnh."),
-    "image_no_alt": _l("Ảnh %(src)s chưa có lời mô tả: viết mô tả trong ngoặc vuông, ví dụ ![Nút nguồn ở cạnh phải](…)."),
+    "image_no_alt": _l("Ảnh %(src)s chưa có lời mô tả: viết mô tả trong ngoặc vuông, "
+                       "ví dụ ![Nút nguồn ở cạnh phải](…)."),
     "image_not_media": _l("Ảnh phải là một tệp đã tải lên khóa học (media/ten-anh.png): %(src)s"),
     "image_missing": _l("Chưa có ảnh %(src)s trong khóa học. Hãy tải ảnh lên ở trang khóa học."),
     "text_before_question": _l("Có chữ trước câu hỏi đầu tiên. Mỗi câu hỏi bắt đầu bằng “## ”."),

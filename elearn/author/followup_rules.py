@@ -101,7 +101,8 @@ def follow_up(session: Session, residents: Select, today: date) -> list[Person]:
         .where(LessonView.user_id.in_(ids), Lesson.course_id.in_(course_ids), Lesson.is_active.is_(True))
         .group_by(LessonView.user_id, Lesson.course_id))}
     passed = set(session.execute(
-        select(QuizAttempt.user_id, QuizVersion.course_id).join(QuizVersion, QuizVersion.id == QuizAttempt.quiz_version_id)
+        select(QuizAttempt.user_id, QuizVersion.course_id)
+        .join(QuizVersion, QuizVersion.id == QuizAttempt.quiz_version_id)
         .where(QuizAttempt.user_id.in_(ids), QuizAttempt.passed.is_(True), QuizVersion.course_id.in_(course_ids))
         .distinct()).all())
     completed = set(session.execute(select(CourseCompletion.user_id, CourseCompletion.course_id).where(

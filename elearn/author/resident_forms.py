@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, StringField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import ValidationError
 
 from elearn.auth.forms import SEX_CHOICES, check_birth_date
 from elearn.forms import ChoiceField, DayField, Form, PhoneField, RadioChoiceField, clean_text

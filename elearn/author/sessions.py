@@ -110,7 +110,8 @@ def new_session():
 @access.role_required("trainer")
 def training_session(session_id):
     record = _session_or_404(session_id)
-    return render_template("author/sessions/show.html", record=record, village=db_session().get(Unit, record.village_id),
+    return render_template("author/sessions/show.html", record=record,
+                           village=db_session().get(Unit, record.village_id),
                            course=db_session().get(Course, record.course_id) if record.course_id else None,
                            attendees=records.attendees_of(db_session(), record), resident_link=_resident_link())
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,6 +151,14 @@ def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip() + "\n"
 
 
+def _newest(session: Session, course: Course) -> CourseRevision:
+    """The newest revision of a course in the editor: every course is created with its first one."""
+    newest = publishing.latest(session, course)
+    if newest is None:
+        raise LookupError(f"course {course.id} has no revision")
+    return newest
+
+
 def save_file(session: Session, course: Course, name: str, text: str, base: int | None,
               actor_id: int) -> CourseRevision | None:
     """A new revision with `name` changed; None when the text is what is stored already (a second
@@ -158,7 +167,7 @@ def save_file(session: Session, course: Course, name: str, text: str, base: int 
     text = normalise_text(text)
     if len(text) > MAX_FILE_CHARS:
         raise Refused(Refusal("file_too_long", "text", values={"max": MAX_FILE_CHARS}))
-    newest = publishing.latest(session, course)
+    newest = _newest(session, course)
     current = newest.files.get(name)
     if current == text:
         return None
@@ -168,7 +177,7 @@ def save_file(session: Session, course: Course, name: str, text: str, base: int 
     try:
         revision = publishing.add_revision(session, course, files, "edit", actor_id, summary=name)
     except publishing.StaleCourse:
-        newest = publishing.latest(session, course)
+        newest = _newest(session, course)
         raise EditConflict(name, newest.files.get(name), newest, _author_name(session, newest.author_id)) from None
     if name == "course.md" and course.status == "draft":
         _follow_front_matter(session, course, files)
@@ -200,7 +209,7 @@ def add_lesson(session: Session, course: Course, title: str, actor_id: int) -> s
         raise Refused(Refusal("lesson_title_missing", "title"))
     if len(title) > MAX_TITLE:
         raise Refused(Refusal("title_too_long", "title", values={"max": MAX_TITLE}))
-    newest = publishing.latest(session, course)
+    newest = _newest(session, course)
     slug = slugify(title)[:60].strip("-") or "bai"
     names = lesson_names(newest.files)
     for name in names:
@@ -219,7 +228,7 @@ def add_lesson(session: Session, course: Course, title: str, actor_id: int) -> s
 
 def remove_lesson(session: Session, course: Course, name: str, actor_id: int) -> bool:
     """Removes a lesson file (earlier revisions keep it); False when it is gone already."""
-    newest = publishing.latest(session, course)
+    newest = _newest(session, course)
     if name not in newest.files:
         return False
     files = {key: value for key, value in newest.files.items() if key != name}
@@ -232,7 +241,7 @@ def remove_lesson(session: Session, course: Course, name: str, actor_id: int) ->
 def publish_latest(session: Session, course: Course, actor_id: int) -> bool:
     """Residents see the newest revision; refused with CourseErrors while it has problems.
     False when it was published already (nothing to do)."""
-    newest = publishing.latest(session, course)
+    newest = _newest(session, course)
     if course.is_published and course.published_revision == newest.number:
         return False
     publishing.publish(session, course, newest, actor_id)
@@ -265,7 +274,7 @@ def _status_revision(session: Session, course: Course, kind: str, actor_id: int)
     publishing.add_revision(session, course, files, kind, actor_id, previous_files=files)
 
 
-def history(session: Session, course: Course) -> list:
+def history(session: Session, course: Course) -> Sequence[Any]:
     """Every revision, newest first: number, kind, summary, when, and who (None: the sync or a command)."""
     return session.execute(
         select(CourseRevision.number, CourseRevision.kind, CourseRevision.summary, CourseRevision.created_at,
@@ -278,7 +287,7 @@ def restore_revision(session: Session, course: Course, number: int, actor_id: in
     """A new revision with the files of revision `number`; publish it as any other change.
     False when the newest files are those already (a second tap)."""
     earlier = publishing.revision_of(session, course, number)
-    newest = publishing.latest(session, course)
+    newest = _newest(session, course)
     if earlier.files == newest.files:
         return False
     publishing.add_revision(session, course, earlier.files, "restore", actor_id, summary=str(number))
@@ -297,7 +306,7 @@ def upload_image(session: Session, course: Course, filename: str, data: bytes, a
     name, new = publishing.store_media(session, course, image.name, image.data, actor_id,
                                        content_type=image.content_type, size=(image.width, image.height))
     if new:
-        newest = publishing.latest(session, course)
+        newest = _newest(session, course)
         publishing.add_revision(session, course, newest.files, "media", actor_id, summary=name,
                                 previous_files=newest.files)
     return name
@@ -315,7 +324,8 @@ def preview(session: Session, course: Course, files: dict[str, str], name: str, 
     from elearn.content.render import media_resolver
 
     resolve = media_resolver(course.slug, sizes)
-    result = Preview(name=name, parsed=parsed, problems=sorted((p for p in problems if p.name == name), key=lambda p: p.line))
+    result = Preview(name=name, parsed=parsed,
+                     problems=sorted((p for p in problems if p.name == name), key=lambda p: p.line))
     if name == "course.md":
         result.title = parsed.title
         result.html = render_markdown(parsed.intro_md, resolve, shift_headings=publishing.shift_for(parsed.intro_md))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
@@ -101,8 +102,8 @@ MESSAGES = {
                     "mat-khau-otp)",
 }
 # Problems with the files themselves rather than their text: an import refuses them outright.
-FILE_PROBLEMS = {"media_not_file", "media_name_too_long", "media_type", "media_too_large", "unsafe_svg", "svg_not_utf8", "not_image",
-                 "too_many_pixels", "not_utf8", "unexpected_file", "bad_folder_name", "control_character"}
+FILE_PROBLEMS = {"media_not_file", "media_name_too_long", "media_type", "media_too_large", "unsafe_svg", "svg_not_utf8",
+                 "not_image", "too_many_pixels", "not_utf8", "unexpected_file", "bad_folder_name", "control_character"}
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,7 @@ def _parse_course_file(source: CourseSource, course: ParsedCourse, problems: lis
         if key not in FRONT_MATTER_KEYS:
             problems.append(Problem(name, line_of(key), "unknown_key", {"key": key}))
 
-    def need(key: str, kind: type, check=None, code: str = "") -> object:
+    def need(key: str, kind: type, check=None, code: str = "") -> Any:
         value = meta.get(key)
         if value is None or value == "":
             problems.append(Problem(name, line_of(key), "missing_key", {"key": key}))

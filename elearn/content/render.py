@@ -173,7 +173,7 @@ class _MediaExtension(Extension):
         self.shift_headings = shift_headings
         self.resolved_urls: set[str] = set()
 
-    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
+    def extendMarkdown(self, md):  # Python-Markdown's name
         md.preprocessors.register(_ListAfterParagraph(md), "elearn_list_after_paragraph", 25)
         md.treeprocessors.register(_MediaTreeprocessor(md, self.resolve_media, self.shift_headings,
                                                        self.resolved_urls), "elearn_media", 0)

@@ -40,8 +40,8 @@ def course_stats(course: ParsedCourse) -> CourseStats:
 
 
 def format_stats(stats: list[CourseStats]) -> str:
-    lines = [f"{'course':32} {'track':15} {'req':3} {'lessons':>7} {'words':>6} {'read min':>8} "
-             f"{'questions':>9} {'study min':>9}"]
+    lines = [(f"{'course':32} {'track':15} {'req':3} {'lessons':>7} {'words':>6} {'read min':>8} "
+              f"{'questions':>9} {'study min':>9}")]
     for s in stats:
         lines.append(f"{s.slug:32} {s.track:15} {'yes' if s.required else 'no':3} {s.lessons:>7} {s.words:>6} "
                      f"{s.reading_minutes:>8.0f} {s.questions:>9} {s.study_minutes:>9.0f}")

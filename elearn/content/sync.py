@@ -45,7 +45,8 @@ class SyncReport:
             line += (f"\nnot loaded, changed on the web since the last sync (publish or restore them there): "
                      f"{', '.join(self.kept_web_changes)}")
         if self.not_bundled:
-            line += f"\nnot loaded, a course of this name was made on the web or imported: {', '.join(self.not_bundled)}"
+            line += ("\nnot loaded, a course of this name was made on the web or imported: "
+                     f"{', '.join(self.not_bundled)}")
         return line
 
 

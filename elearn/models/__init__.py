@@ -20,6 +20,7 @@ __all__ = [
     "ADMIN", "CODE_PURPOSES", "COURSE_ORIGINS", "COURSE_STATUSES", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
     "CourseMedia", "CourseRevision", "ExternalTraining", "OneTimeCode", "TrainingAttendance", "TrainingSession",
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
-    "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt", "QuizVersion",
-    "RecoveryCode", "RequiredSet", "RoleAssignment", "SecondFactor", "SurveyResponse", "TrainedMonth", "TrainedResident", "Unit", "User",
+    "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt",
+    "QuizVersion", "RecoveryCode", "RequiredSet", "RoleAssignment", "SecondFactor", "SurveyResponse", "TrainedMonth",
+    "TrainedResident", "Unit", "User",
 ]

@@ -104,7 +104,7 @@ def with_attendees(statement):
 def page_of_sessions(session: Session, scoped_statement, number: int) -> Page:
     """One page of the sessions `scoped_statement` (a select(TrainingSession) already scoped to the
     trainer's villages) finds: newest first. Three statements whatever the page holds."""
-    total = session.scalar(select(func.count()).select_from(scoped_statement.subquery()))
+    total = session.scalars(select(func.count()).select_from(scoped_statement.subquery())).one()
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, number), pages)
     counts = (select(TrainingAttendance.session_id, func.count().label("attendees"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ def current_required_set(session: Session) -> RequiredSet:
     if found is None:
         insert_new(session, RequiredSet, {"course_key": key, "course_ids": ids,
                                           "course_titles": [c.title for c in courses]}, unique=("course_key",))
-        found = session.scalar(select(RequiredSet).where(RequiredSet.course_key == key))
+        found = session.scalars(select(RequiredSet).where(RequiredSet.course_key == key)).one()
     return found
 
 
@@ -52,7 +53,7 @@ def month_events(trained_on: date, labour_from: date | None, labour_until: date 
 
 def count_months(session: Session, village_id: int, trained_on: date, labour_from: date | None,
                  labour_until: date | None, sign: int = 1) -> None:
-    rows: dict[date, dict[str, int]] = {}
+    rows: dict[date, dict[str, Any]] = {}
     for month, name in month_events(trained_on, labour_from, labour_until):
         row = rows.setdefault(month, {"village_id": village_id, "month": month, "newly": 0, "starts": 0, "stops": 0})
         row[name] += sign

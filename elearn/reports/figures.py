@@ -8,9 +8,12 @@ Python only adds up per-village rows (a few thousand at most for a province).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -195,7 +198,7 @@ class Report:
 
 # -- the scope -------------------------------------------------------------------------------
 
-def _in_scope(root: Unit):
+def _in_scope(root: Unit | _Everywhere):
     return Unit.path.like(root.path + "%")
 
 
@@ -207,7 +210,7 @@ def _units(session: Session, root: Unit) -> tuple[dict[int, int], dict[int, Unit
     rows = {unit.id: unit for unit in units if unit.kind == row_kind}
     row_of = {unit.id: (unit.parent_id if row_kind == "commune" else unit.id)
               for unit in units if unit.kind == "village"}
-    return row_of, rows
+    return row_of, rows  # type: ignore[return-value] # a village always has a commune above it
 
 
 # -- per-village numbers -----------------------------------------------------------------------
@@ -216,7 +219,7 @@ def _count(condition):
     return func.count().filter(condition)
 
 
-def _population(session: Session, root: Unit) -> dict[int, list[tuple[int, int, int | None, int | None]]]:
+def _population(session: Session, root: Unit | _Everywhere) -> dict[int, list[tuple[int, int, int | None, int | None]]]:
     """{village id: [(year, total, male, female), ...] oldest first}."""
     rows = session.execute(
         select(PopulationFigure.village_id, PopulationFigure.year, PopulationFigure.total, PopulationFigure.male,
@@ -245,12 +248,12 @@ def _bands_of_trained(day: date) -> list:
     cutoffs = [years_before(day, offset) for offset in band_offsets()]  # 15th birthday on or before
     start = TrainedResident.labour_age_from
     conditions = [start > cutoffs[0]]
-    conditions += [and_(start <= low, start > high) for low, high in zip(cutoffs, cutoffs[1:])]
+    conditions += [and_(start <= low, start > high) for low, high in pairwise(cutoffs)]
     conditions.append(start <= cutoffs[-1])
     return [_count(and_(_labour_age(day), condition)) for condition in conditions]
 
 
-def _trained(session: Session, villages: list[int], day: date, since: date) -> list:
+def _trained(session: Session, villages: list[int], day: date, since: date) -> Sequence[Any]:
     labour = _labour_age(day)
     return session.execute(
         select(TrainedResident.village_id, TrainedResident.sex, func.count(), _count(labour),
@@ -261,16 +264,16 @@ def _trained(session: Session, villages: list[int], day: date, since: date) -> l
         .group_by(TrainedResident.village_id, TrainedResident.sex)).all()
 
 
-def _registered(session: Session, villages: list[int], day: date) -> list:
+def _registered(session: Session, villages: list[int], day: date) -> Sequence[Any]:
     windows = {sex: birth_date_window(sex, day) for sex in SEXES}
     labour = or_(*(and_(User.sex == sex, User.birth_date.between(*windows[sex])) for sex in SEXES))
     cutoffs = [years_before(day, low) for low, _high in AGE_BANDS[1:]]  # born on or before: at least `low`
     bands = [User.birth_date > cutoffs[0]]
-    bands += [and_(User.birth_date <= low, User.birth_date > high) for low, high in zip(cutoffs, cutoffs[1:])]
+    bands += [and_(User.birth_date <= low, User.birth_date > high) for low, high in pairwise(cutoffs)]
     bands.append(User.birth_date <= cutoffs[-1])
     # Registration times are stored in UTC; the day ends at midnight in Việt Nam.
     end_of_day = (datetime.combine(day + timedelta(days=1), time(), REPORT_TIMEZONE)
-                  .astimezone(timezone.utc).replace(tzinfo=None))
+                  .astimezone(UTC).replace(tzinfo=None))
     return session.execute(
         select(User.village_id, User.sex, func.count(), *(_count(band) for band in bands))
         .where(User.village_id.in_(villages), User.created_at < end_of_day, labour)
@@ -289,7 +292,7 @@ def _external_labour_age(on: date):
     return and_(_external_only(on), ExternalTraining.labour_age_from <= on, ExternalTraining.labour_age_until >= on)
 
 
-def _external(session: Session, villages: list[int], day: date, since: date, month_ends: list[date]) -> list:
+def _external(session: Session, villages: list[int], day: date, since: date, month_ends: list[date]) -> Sequence[Any]:
     """Per village and sex: certificates from elsewhere only, any age and of labour age in the period,
     then of labour age at each month's end (the last is the report's day). The table holds a few
     rows per village."""
@@ -338,7 +341,7 @@ class _Collected:
     external_by_sex: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def _collect(session: Session, root: Unit, row_of: dict[int, int], figures: dict, day: date,
+def _collect(session: Session, root: Unit | _Everywhere, row_of: dict[int, int], figures: dict, day: date,
              since: date, registered: bool = True) -> _Collected:
     """Per-village counts, and the by-sex and by-band sums, from two grouped queries."""
     found = _Collected(_village_counts(row_of, figures, day))
@@ -479,7 +482,9 @@ def _trend(session: Session, villages: list[int], day: date, figures: dict, this
     change: dict[date, int] = {}
     for month, newly, changed in rows:
         new[_as_date(month)], change[_as_date(month)] = int(newly or 0), int(changed or 0)
-    population = {year: sum(figure_for(figures[v], year, fallback_to_earliest=True)[1] for v in with_figure)
+    # With fallback_to_earliest, a village with figures always gets one.
+    population = {year: sum(figure_for(figures[v], year, fallback_to_earliest=True)[1]  # type: ignore[index]
+                            for v in with_figure)
                   for year in {month.year for month in months}}
     trained = sum(n for changed, n in change.items() if changed < months[0])
     points = []
@@ -513,7 +518,8 @@ def _courses(session: Session, villages: list[int], day: date, since: date | Non
         .where(or_(Course.is_published, sums.c.course_id.is_not(None)))
         .order_by(Course.required.desc(), Course.position, Course.title)).all()
     wrong = _most_wrong(session, villages)
-    return [CourseLine(course_id, title, required, *(int(n or 0) for n in numbers),
+    # The five sums fill the fields before most_wrong, which mypy cannot count in a starred argument.
+    return [CourseLine(course_id, title, required, *(int(n or 0) for n in numbers),  # type: ignore[misc, arg-type]
                        most_wrong=tuple(wrong.get(course_id, ())))
             for course_id, title, required, *numbers in lines]
 

@@ -98,7 +98,7 @@ def check_entry(village_id: int, year: int, cells: dict[str, str | None], *, row
         problems.append(Problem("total_missing", f"{prefix}total", row))
     elif (male is None) != (female is None):
         problems.append(Problem("split_incomplete", f"{prefix}{'female' if female is None else 'male'}", row))
-    elif male is not None and male + female != total:
+    elif male is not None and female is not None and male + female != total:
         problems.append(Problem("split_mismatch", f"{prefix}total", row,
                                 {"total": total, "male": male, "female": female}))
     source = " ".join((cells.get("source") or "").split())[:MAX_SOURCE]
@@ -153,7 +153,8 @@ def read_csv(raw: bytes, villages: list[Unit], this_year: int) -> tuple[list[Ent
     if len(records) - 1 > MAX_ROWS:
         return [], [Problem("too_many_rows", "file", None, {"limit": MAX_ROWS})]
     find = village_finder(villages)
-    entries, seen = [], {}
+    entries: list = []
+    seen: dict = {}
     for number, cells in records[1:]:
         cell = {name: (cells[index] if index < len(cells) else "") for name, index in columns.items()}
         entry, row_problems = _check_row(number, cell, find, this_year)
@@ -218,10 +219,10 @@ def save_figures(session: Session, entries: list[Entry], default_source: str, ac
                  unit_id: int) -> Saved:
     """Add, update or remove each village's figure; the caller has checked every entry."""
     added = updated = removed = 0
-    existing = {}
+    existing: dict[tuple[int, int], PopulationFigure] = {}
     for year in {entry.year for entry in entries}:
-        for figure in figures_of(session, [e.village_id for e in entries if e.year == year], year).values():
-            existing[(figure.village_id, figure.year)] = figure
+        for stored in figures_of(session, [e.village_id for e in entries if e.year == year], year).values():
+            existing[(stored.village_id, stored.year)] = stored
     for entry in entries:
         figure = existing.get((entry.village_id, entry.year))
         if entry.total is None:

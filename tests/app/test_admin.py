@@ -394,7 +394,8 @@ def test_a_new_staff_account_shows_its_one_time_password_once_and_it_signs_in(ap
     assert re.fullmatch(r"[a-hj-km-np-z2-9]{4}-[a-hj-km-np-z2-9]{4}-[a-hj-km-np-z2-9]{4}", password)
     assert "Đã tạo tài khoản cho Phạm Văn Hùng." in page
     assert password not in admin.get(response.headers["Location"]).get_data(as_text=True)
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "account_created", AuditEvent.subject_id == user.id))
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "account_created",
+                                               AuditEvent.subject_id == user.id))
     assert event.actor_id is not None and event.detail == {"role": "trainer", "unit_id": villages[0]}
     assert "Hùng" not in str(event.detail) and "933" not in str(event.detail)
     auth.sign_out()
@@ -436,7 +437,8 @@ def test_a_residents_phone_offers_to_give_that_person_the_role(admin, auth, clie
     assert "là của một người dân đã có tài khoản" in error_for(page, "phone")
     resident = db.scalar(select(User).where(User.phone == "+84911000111"))
     assert "Giao vai trò Hướng dẫn viên cho Nguyễn Thị Lan" in page
-    offer = re.search(rf'<form method="post" action="/admin/staff/{resident.id}/roles">(.*?)</form>', page, re.S).group(1)
+    offer = re.search(rf'<form method="post" action="/admin/staff/{resident.id}/roles">(.*?)</form>', page,
+                      re.S).group(1)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', offer))
     assert fields["role"] == "trainer" and fields["unit_id"] == str(villages[0])
     assert client.post(f"/admin/staff/{resident.id}/roles", data=fields).status_code == 302
@@ -455,12 +457,14 @@ def test_roles_are_added_and_removed_with_an_audit_trail_without_names(app, admi
     again = post(admin, f"/admin/staff/{user_id}/roles", {"role": "official", "unit_id": str(commune.id)})
     assert again.status_code == 400 and "đã có vai trò này" in error_for(again.get_data(as_text=True), "unit_id")
     db.expire_all()
-    trainer = db.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == "trainer"))
+    trainer = db.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user_id,
+                                                     RoleAssignment.role == "trainer"))
     response = post(admin, f"/admin/staff/{user_id}/roles/{trainer.id}/remove")
     assert response.status_code == 302
     db.expire_all()
     assert [(a.role, a.unit_id) for a in db.get(User, user_id).assignments] == [("official", commune.id)]
-    events = {e.action: e for e in db.scalars(select(AuditEvent).where(AuditEvent.action.in_(["role_assigned", "role_removed"])))}
+    events = {e.action: e
+              for e in db.scalars(select(AuditEvent).where(AuditEvent.action.in_(["role_assigned", "role_removed"])))}
     assert events["role_assigned"].detail == {"role": "official", "unit_id": commune.id}
     assert events["role_removed"].detail == {"role": "trainer", "unit_id": villages[0]}
     assert all(e.subject_id == user_id and e.actor_id for e in events.values())

@@ -104,7 +104,8 @@ def test_without_the_trainers_confirmation_nothing_is_recorded_and_the_answers_s
     response = take_quiz(trainer, db, resident, "alpha", covered=False)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Hãy cùng người dân xem các bài học trước" in page and 'aria-describedby="lessons_covered-hint lessons_covered-error"' in page
+    assert "Hãy cùng người dân xem các bài học trước" in page
+    assert 'aria-describedby="lessons_covered-hint lessons_covered-error"' in page
     chosen = answers(db, "alpha")
     for name, picked in chosen.items():
         for choice in picked:
@@ -184,7 +185,8 @@ def test_a_forged_course_is_404(app, db, trainers, resident, course):
     trainer = signed_in(app, trainers[0].phone)
     before = counts(db)
     assert trainer.get(f"/trainer/residents/{resident.id}/courses/{course}/quiz").status_code == 404
-    assert trainer.post(f"/trainer/residents/{resident.id}/courses/{course}/quiz", data={}).status_code in (400, 404, 405)
+    assert trainer.post(f"/trainer/residents/{resident.id}/courses/{course}/quiz",
+                        data={}).status_code in (400, 404, 405)
     assert counts(db) == before
 
 

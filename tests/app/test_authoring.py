@@ -77,7 +77,8 @@ def test_a_changed_quiz_is_a_new_version_and_an_earlier_attempt_keeps_its_questi
     assert "Câu hỏi một, viết lại?" in client.get("/courses/alpha/quiz").get_data(as_text=True)
 
 
-def test_the_second_of_two_trainers_saving_one_file_sees_the_change_it_would_overwrite(app, db, trainer, villages, alpha):
+def test_the_second_of_two_trainers_saving_one_file_sees_the_change_it_would_overwrite(app, db, trainer, villages,
+                                                                                       alpha):
     make_trainer(db, villages[0], phone="+84933000006", name="Lê Thị Hoa")
     other = signed_in(app, "0933000006")
     mine, hers = editor(trainer, alpha, "01-mo-dau.md"), editor(other, alpha, "01-mo-dau.md")

@@ -124,7 +124,8 @@ def test_a_backup_taken_while_the_app_writes_restores_every_row(app, runner, dat
     with engine.connect() as connection:
         events = AuditEvent.__table__
         first_rows = connection.execute(select(events).order_by(events.c.id).limit(copied)).all()
-        written = connection.scalar(select(text("count(*)")).select_from(events).where(events.c.action == "backup_test"))
+        written = connection.scalar(select(text("count(*)")).select_from(events)
+                                    .where(events.c.action == "backup_test"))
     engine.dispose()
     in_copy = sum(1 for row in first_rows if row.action == "backup_test")
     assert in_copy % BATCH == 0 and 0 < in_copy <= written
@@ -204,7 +205,7 @@ def test_a_postgresql_backup_without_pg_dump_says_what_to_install(tmp_path, monk
     from elearn.backup import backup
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump here
-    with pytest.raises(BackupProblem, match="pg_dump was not found.*postgresql-client"):
+    with pytest.raises(BackupProblem, match=r"pg_dump was not found.*postgresql-client"):
         backup("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path / "x.bak")
     assert list(tmp_path.iterdir()) == []
 

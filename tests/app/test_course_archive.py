@@ -90,7 +90,8 @@ def test_importing_over_an_existing_course_needs_replace(runner, db, collection,
 
 
 def test_an_import_with_draft_is_stored_but_not_published(runner, db, collection, tmp_path):
-    result = runner.invoke(args=["courses", "import", "--draft", str(make_zip(tmp_path / "gamma.zip", course_entries()))])
+    archive = make_zip(tmp_path / "gamma.zip", course_entries())
+    result = runner.invoke(args=["courses", "import", "--draft", str(archive)])
     assert result.exit_code == 0, result.output
     course = db.scalar(select(Course).where(Course.slug == "gamma"))
     assert course.status == "draft" and course.latest_revision == 1 and course.published_revision is None
@@ -231,7 +232,7 @@ def test_a_zip_whose_header_lies_about_a_size_is_refused_with_a_message(runner, 
     (tmp_path / "gamma.zip").write_bytes(lie_about_sizes(honest, claimed))
     result = runner.invoke(args=["courses", "import", str(tmp_path / "gamma.zip")])
     assert result.exit_code == 1 and "Nothing was imported." in result.output, result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
     assert db.scalar(select(func.count(Course.id))) == 0
 
 
@@ -281,7 +282,7 @@ def test_members_are_counted_as_they_are_read_and_stop_at_the_cap(tmp_path, unpa
 ])
 def test_a_path_written_another_way_is_still_a_duplicate(runner, db, collection, tmp_path, first, second):
     entries = [e for e in course_entries() if e[0] != second]
-    data = dict((name, data) for name, data, _mode in course_entries())[second]
+    data = {name: data for name, data, _mode in course_entries()}[second]
     archive = make_zip(tmp_path / "gamma.zip", entries + [(second, data, 0o100644), (first, b"# other", 0o100644)])
     result = runner.invoke(args=["courses", "import", str(archive)])
     assert result.exit_code == 1 and "appears twice in the archive" in result.output, result.output
@@ -305,7 +306,8 @@ def test_a_damaged_zip_uploaded_on_the_web_gets_a_vietnamese_message(app, db, vi
     make_trainer(db, villages[0])
     trainer = signed_in(app, "0933000005")
     honest = deflated_zip([(name, data) for name, data, _mode in course_entries()])
-    response = post(trainer, "/trainer/courses/import", {"archive": (io.BytesIO(lie_about_sizes(honest, 10)), "gamma.zip")},
+    response = post(trainer, "/trainer/courses/import",
+                    {"archive": (io.BytesIO(lie_about_sizes(honest, 10)), "gamma.zip")},
                     content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "bị hỏng hoặc ghi sai kích thước" in page

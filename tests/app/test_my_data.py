@@ -82,7 +82,8 @@ def test_withdrawing_consent_stops_learning_until_consent_is_given_again(client,
 
 
 def test_deleting_the_account_erases_the_person_and_keeps_anonymous_counts(client, db, trained):
-    wrong = client.post("/me/delete", data={"password": "not my password", "csrf_token": csrf_token(client, "/me/delete")})
+    wrong = client.post("/me/delete",
+                        data={"password": "not my password", "csrf_token": csrf_token(client, "/me/delete")})
     assert wrong.status_code == 400 and db.scalar(select(func.count(User.id))) == 1
     response = client.post("/me/delete", data={"password": PASSWORD, "csrf_token": csrf_token(client, "/me/delete")})
     assert response.status_code == 302

@@ -140,7 +140,7 @@ def lan_everywhere(app, db, client, auth, villages, courses):
     db.add(PopulationFigure(village_id=village.id, year=2026, total=40))
     db.add(PopulationFigure(village_id=village.id, year=2025, total=40))
     db.commit()
-    trainer_user = make_staff(db, "trainer", village.id, TRAINER_PHONE)
+    make_staff(db, "trainer", village.id, TRAINER_PHONE)
     assert auth.register().status_code == 302  # registration and consent (version, time)
     lan = db.scalar(select(User).where(User.phone == "+84912345678"))
 
@@ -268,7 +268,8 @@ def test_a_resident_who_agreed_to_an_older_notice_is_asked_again_at_the_next_sig
     assert "vừa được cập nhật (phiên bản 2099-01)" in page
     assert 'href="/me"' in page and client.get("/me").status_code == 200  # own data, even without consent
     assert client.get("/courses/alpha").headers["Location"].startswith("/consent")  # learning waits too
-    agreed = client.post(response.headers["Location"], data={"consent": "y", "csrf_token": csrf_token(client, "/consent")})
+    agreed = client.post(response.headers["Location"],
+                         data={"consent": "y", "csrf_token": csrf_token(client, "/consent")})
     assert agreed.status_code == 302 and client.get("/courses/alpha").status_code == 200
     db.expire_all()
     user = db.scalar(select(User))
@@ -295,7 +296,8 @@ def _person(db, phone, village_id, *, days_old=0, consent=True, withdrawn_days=N
             signed_in=True):
     now = utcnow()
     user = User(full_name=f"Người {phone[-3:]}", phone=phone, password_hash="-", session_token=f"t{phone}",
-                village_id=village_id, sex="female", birth_date=date(1980, 1, 1), created_at=now - timedelta(days=days_old),
+                village_id=village_id, sex="female", birth_date=date(1980, 1, 1),
+                created_at=now - timedelta(days=days_old),
                 registered_by_id=registered_by, last_sign_in_at=now if signed_in else None)
     if consent:
         user.consents.append(ConsentRecord(purpose="learning", notice_version="2026-12", given_at=user.created_at,

@@ -44,7 +44,7 @@ def test_the_database_the_secret_key_and_the_instance_folder_are_the_owners_only
     engine.dispose()
     app.extensions["elearn_engine"].dispose()
     assert {"elearn.sqlite", "elearn.sqlite-wal", "elearn.sqlite-shm", "secret_key"} <= files.keys()
-    assert files == {name: 0o600 for name in files}
+    assert files == dict.fromkeys(files, 0o600)
     assert mode(instance) == 0o700
 
 

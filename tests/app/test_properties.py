@@ -298,7 +298,7 @@ ENTRY_NAMES = st.sampled_from(list(COURSE_FILES) + ["gamma/media/a.svg", "gamma/
 FILE_BYTES = st.one_of(st.binary(max_size=300), TEXT.map(str.encode), st.sampled_from(
     [b"\x00" * 50, b"<svg xmlns='http://www.w3.org/2000/svg' width='" + b"9" * 400 + b"' height='1'/>",
      b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1e999 1'/>", b"\x89PNG\r\n\x1a\n" + bytes(40),
-     b"<svg><script>alert(1)</script></svg>", "---\ntitle: Gam\x00ma\n---\n".encode()]))
+     b"<svg><script>alert(1)</script></svg>", b"---\ntitle: Gam\x00ma\n---\n"]))
 
 
 @given(data=st.data())

@@ -24,7 +24,7 @@ def table_fingerprints(db) -> dict[str, tuple[int, str]]:
     return result
 
 
-def _get_paths(app, world):  # noqa: F811
+def _get_paths(app, world):
     for endpoint, (_who, arguments) in sorted(ACCESS.items()):
         rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
         if "GET" not in rule.methods:
@@ -35,14 +35,14 @@ def _get_paths(app, world):  # noqa: F811
             yield endpoint, url_for(endpoint, **values)
 
 
-def test_no_get_route_changes_any_row_for_any_actor(app, db, world):  # noqa: F811
+def test_no_get_route_changes_any_row_for_any_actor(app, db, world):
     browsers = {actor: _browser(app, actor) for actor in ACTORS}  # signing in writes; done before
     paths = list(_get_paths(app, world))
     assert len(paths) > 40  # the matrix really is walked
     before = table_fingerprints(db)
     writers = {}
     for endpoint, path in paths:
-        for actor, browser in browsers.items():
+        for browser in browsers.values():
             browser.get(path).close()
         after = table_fingerprints(db)
         changed = sorted(name for name in after if after[name] != before[name])

@@ -36,7 +36,8 @@ def test_answering_again_replaces_the_answers_and_a_tampered_value_is_unsure(cli
 def test_erasing_the_account_keeps_the_answers_without_the_person(client, db, auth, courses):
     auth.register()
     client.post("/survey", data={"csrf_token": csrf_token(client, "/survey"), "has_smartphone": "yes"})
-    assert client.post("/me/data.json", data={"csrf_token": csrf_token(client, "/me")}).get_json()["survey"]["has_smartphone"] is True
+    exported = client.post("/me/data.json", data={"csrf_token": csrf_token(client, "/me")}).get_json()
+    assert exported["survey"]["has_smartphone"] is True
     client.post("/me/delete", data={"password": PASSWORD, "csrf_token": csrf_token(client, "/me/delete")})
     db.expire_all()
     kept = db.scalar(select(SurveyResponse))

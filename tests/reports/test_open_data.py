@@ -53,7 +53,8 @@ def test_demo_units_are_left_out_and_the_csv_matches_the_json(client, db, commun
     db.commit()
     document = client.get("/open-data/completion.json?as_of=2026-06-30").get_json()
     assert "Xã Mẫu (dữ liệu mẫu)" not in {c["name"] for c in document["communes"]}
-    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/completion.csv?as_of=2026-06-30").get_data(as_text=True))))
+    text = client.get("/open-data/completion.csv?as_of=2026-06-30").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
     one = next(r for r in rows if r["name"] == "Xã Một")
     assert (one["level"], one["trained"], one["population"], one["rate"]) == ("commune", "21", "30", "0.6333")
     assert next(r for r in rows if r["name"] == "Thôn A")["trained"] == ""

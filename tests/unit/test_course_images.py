@@ -126,8 +126,8 @@ def test_a_clean_svg_is_accepted_with_its_size():
     data = (FIXTURES / "alpha" / "media" / "phone.svg").read_bytes()
     image = clean_upload("phone.svg", data)
     assert image.data == data and image.content_type == "image/svg+xml" and (image.width, image.height) == (120, 200)
-    local = f'<svg {SVG} xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><defs><linearGradient ' \
-            'id="g"/></defs><rect fill="url(#g)" style="fill: url(\'#g\')"/><use xlink:href="#g"/></svg>'
+    local = (f'<svg {SVG} xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><defs><linearGradient '
+             'id="g"/></defs><rect fill="url(#g)" style="fill: url(\'#g\')"/><use xlink:href="#g"/></svg>')
     assert unsafe_svg_reason(local.encode()) is None
 
 

@@ -93,7 +93,8 @@ def test_invalid_yaml_is_reported_not_raised(course_dir):
 
 def test_a_lesson_with_no_heading_is_reported(course_dir):
     (course_dir / "03-khong-tieu-de.md").write_text("\nChỉ có chữ, không có tiêu đề.\n")
-    assert f"{course_dir}/03-khong-tieu-de.md:2: a lesson must start with a '# Title' heading" in problems_of(course_dir)
+    assert (f"{course_dir}/03-khong-tieu-de.md:2: a lesson must start with a '# Title' heading"
+            in problems_of(course_dir))
 
 
 def test_a_missing_media_file_is_reported_with_its_line(course_dir):
@@ -109,7 +110,8 @@ def test_an_image_without_alt_text_is_reported(course_dir):
 
 def test_an_svg_with_a_script_is_refused(course_dir):
     (course_dir / "media" / "bad.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
-    assert f"{course_dir}/media/bad.svg:1: SVG must not hold scripts, event handlers, animation, style elements, embedded images or links" in problems_of(course_dir)
+    assert (f"{course_dir}/media/bad.svg:1: SVG must not hold scripts, event handlers, animation, style elements, "
+            "embedded images or links") in problems_of(course_dir)
 
 
 def test_a_missing_quiz_and_badly_named_lesson_are_reported(course_dir):

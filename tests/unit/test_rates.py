@@ -2,6 +2,7 @@
 worked out by hand."""
 from datetime import date
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_a_day_is_measured_against_the_next_target(day, year):
 def test_age_bands_cover_labour_age_without_gaps():
     assert [band_label(b) for b in AGE_BANDS] == ["15–24", "25–34", "35–44", "45–54", "55+"]
     assert band_offsets() == [10, 20, 30, 40]
-    for (_, high), (low, _) in zip(AGE_BANDS, AGE_BANDS[1:]):
+    for (_, high), (low, _) in pairwise(AGE_BANDS):
         assert low == high + 1
 
 

@@ -21,7 +21,8 @@ MO = PO.with_suffix(".mo")
 FIX = "run scripts/update_translations.sh, translate what it lists, then run it again"
 
 # printf-style conversions as Python's % operator reads them: %(name)s, %d, %%
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<kind>[diouxXeEfFgGcrsa%])")
+PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
+                         r"(?P<kind>[diouxXeEfFgGcrsa%])")
 
 
 def _mapping() -> tuple[list, dict]:
@@ -100,7 +101,7 @@ def _placeholders(text: str) -> set[tuple[str | None, str]]:
 
 def _formats(text: str, names: set[str]) -> bool:
     try:
-        text % {name: 1 for name in names}
+        text % dict.fromkeys(names, 1)
     except (ValueError, TypeError, KeyError):
         return False
     return True
