@@ -18,6 +18,7 @@ bare, lesson, ...): the ratio of each pair is printed and the median ratio is th
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -72,8 +73,6 @@ def start_bare(size: int, workers: int, threads: int, folder: Path) -> tuple[sub
     with (folder / "bare.log").open("wb") as output:
         process = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    import http.client
-
     for _ in range(200):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -98,8 +97,19 @@ def signed_in_lesson(port: int) -> tuple[str, str, int]:
     _, _, page = resident.phone.request("GET", path, "GET lesson")
     if 'class="notice' in page or "<article" not in page:
         raise SystemExit(f"{path} is not the plain lesson page for this resident")
-    cookie = "; ".join(f"{name}={value}" for name, value in resident.phone.cookies.items())
-    return cookie, path, len(page.encode())
+    # wrk comes from another address than the registration did: like a phone moving to another
+    # mast, the first page from there marks the session "not fresh" once (Flask-Login's session
+    # protection) and sends the cookie back changed. wrk keeps the cookie it is given, so give it that one.
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"Cookie": _cookie_header(resident.phone.cookies)})
+    response = connection.getresponse()
+    response.read()
+    resident.phone._keep_cookies(response)
+    return _cookie_header(resident.phone.cookies), path, len(page.encode())
+
+
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")

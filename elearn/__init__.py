@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    from elearn.learn.fast_path import LessonFastPath
+
+    app.wsgi_app = LessonFastPath(app.wsgi_app, app)  # type: ignore[method-assign] # inside the Host check
     network.init_app(app)  # accepted Host names, believed proxies
     errors.init_app(app)
     assets.init_app(app)

@@ -114,6 +114,8 @@ DEFAULTS = {
     # Phones on weak mobile data: gzip is understood everywhere and cheap for the server.
     "COMPRESS_ALGORITHM": ["gzip"],
     "COMPRESS_LEVEL": 6,
+    # A resident's lesson page from memory before Flask's request cycle (elearn/learn/fast_path.py).
+    "LESSON_FAST_PATH": True,
     "COMPRESS_MIN_SIZE": 500,
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "image/svg+xml", "text/csv",
                            "application/javascript"],

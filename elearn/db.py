@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -84,6 +84,11 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["elearn_sessionmaker"]()
     return g.db_session
+
+
+def db_connection() -> Connection:
+    """The request's connection, for plain statements that need nothing from the ORM."""
+    return db_session().connection()
 
 
 def discard_request_changes() -> None:

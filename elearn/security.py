@@ -9,7 +9,6 @@ from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy import bindparam, exists, inspect, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from elearn.db import db_session
 from elearn.extensions import login_manager
@@ -34,12 +33,13 @@ def init_app(app: Flask) -> None:
 def load_user(session_token: str) -> User | None:
     # The id in the cookie is a per-user token: rotating it ends every session of that user.
     session = db_session()
-    resident = _resident_from_rows(session, session.connection().execute(_RESIDENT_ROWS, {"token": session_token}))
+    resident = _resident(session.connection().execute(RESIDENT_ROWS, {"token": session_token}).all())
     if resident is not None:
+        session.add(resident)  # persistent and clean, as a query would have left it
         return resident
     # Staff (and the rare resident with a second factor left over): consents and staff roles come in
     # the same query, every page checks one or the other.
-    user = session.scalar(
+    user = db_session().scalar(
         select(User).where(User.session_token == session_token).options(
             joinedload(User.consents), joinedload(User.assignments).joinedload(RoleAssignment.unit),
             joinedload(User.second_factor)))
@@ -50,11 +50,11 @@ def load_user(session_token: str) -> User | None:
     return user
 
 
-# Residents are most requests: one plain statement (the user, each consent record, whether any staff
-# role or second factor exists) turned into the same ORM objects a query would give, at a fraction of
-# the ORM's cost of loading (measured by benchmarks/throughput.py).
+# Residents make most requests, so they are loaded with one plain statement (the user, each consent
+# record, whether any staff role or second factor exists) into the objects an ORM query would give:
+# the ORM's own loading of the same rows cost several times more.
 _users, _consents = User.__table__, ConsentRecord.__table__
-_RESIDENT_ROWS = (
+RESIDENT_ROWS = (
     select(_users, _consents,
            exists().where(RoleAssignment.user_id == _users.c.id).label("has_roles"),
            exists().where(SecondFactor.user_id == _users.c.id).label("has_factor"))
@@ -64,17 +64,32 @@ _RESIDENT_ROWS = (
 )
 
 
-def _resident_from_rows(session, result) -> User | None:
-    """The user of `result`'s rows as a persistent User with its consents, or None when there are
-    no rows or the user is staff (or already in this session): the caller then loads it in full."""
-    rows = result.all()
-    if not rows or rows[0].has_roles or rows[0].has_factor:
+def is_resident(rows) -> bool:
+    """`rows` of RESIDENT_ROWS are a resident's: no staff role, no second factor (those are loaded
+    in full, with their roles)."""
+    return bool(rows) and not rows[0].has_roles and not rows[0].has_factor
+
+
+def resident_locale(rows) -> str | None:
+    return rows[0]._mapping[_users.c.locale]
+
+
+def active_notice(rows) -> str | None:
+    """The notice version of the resident's consent in force (the latest not withdrawn), as
+    User.active_consent gives it."""
+    for row in reversed(rows):
+        mapping = row._mapping
+        if mapping[_consents.c.id] is not None and mapping[_consents.c.withdrawn_at] is None:
+            return mapping[_consents.c.notice_version]
+    return None
+
+
+def _resident(rows) -> User | None:
+    """The resident of `rows` with every consent, or None when there are no rows or it is staff."""
+    if not is_resident(rows):
         return None
-    if session.identity_map.get(identity_key(User, rows[0]._mapping[_users.c.id])) is not None:
-        return None
-    user = _persistent(session, User, rows[0]._mapping)
-    consents = [_persistent(session, ConsentRecord, row._mapping) for row in rows
-                if row._mapping[_consents.c.id] is not None]
+    user = _detached(User, rows[0]._mapping)
+    consents = [_detached(ConsentRecord, row._mapping) for row in rows if row._mapping[_consents.c.id] is not None]
     for consent in consents:
         set_committed_value(consent, "user", user)
     set_committed_value(user, "consents", consents)
@@ -83,14 +98,13 @@ def _resident_from_rows(session, result) -> User | None:
     return user
 
 
-def _persistent(session, model, mapping):
-    """An instance of `model` from a row's columns, attached to `session` as if a query had loaded it."""
+def _detached(model, mapping):
+    """An instance of `model` from a row's columns, with its identity, as a query would have made it."""
     mapper = inspect(model)
     instance = mapper.class_manager.new_instance()  # as the ORM does: no __init__, no defaults
     for attribute in mapper.column_attrs:
         set_committed_value(instance, attribute.key, mapping[attribute.columns[0]])
     make_transient_to_detached(instance)
-    session.add(instance)
     return instance
 
 
@@ -128,14 +142,22 @@ def _end_idle_staff_session():
     return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
 
 
+# Every answer carries these; elearn.learn.fast_path sends the same ones without Flask.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    for name, value in SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault(*HSTS)
     if "Cache-Control" not in headers and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     headers.add("Vary", "Cookie")

@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Hashable
+from collections.abc import Callable, Hashable
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from elearn.models import Course
@@ -70,25 +71,26 @@ class Memo:
 
 
 # Built once: making the statement each time cost more than running it.
-_STAMP = select(Course.id, Course.published_revision, Course.content_hash, Course.version, Course.updated_at).where(
-    Course.slug == bindparam("slug"), Course.is_published)
+STAMP_COLUMNS = (Course.id, Course.published_revision, Course.content_hash, Course.version, Course.updated_at)
+_STAMP = select(*STAMP_COLUMNS).where(Course.slug == bindparam("slug"), Course.is_published)
 
 
-def published_stamp(session: Session, slug: str) -> tuple | None:
+def published_stamp(connection: Connection, slug: str) -> tuple | None:
     """(id, revision, hash, version, updated) of the published course `slug`: a plain row, no ORM."""
-    # On the connection, not the Session: a row of plain values needs none of the ORM's work.
-    row = session.connection().execute(_STAMP, {"slug": slug}).first()
+    row = connection.execute(_STAMP, {"slug": slug}).first()
     return tuple(row) if row is not None else None
 
 
-def published_snapshot(session: Session, slug: str, memo: Memo) -> CourseSnapshot | None:
-    """The published course `slug`, from `memo` when its stamp has not changed."""
-    stamp = published_stamp(session, slug)
+def published_snapshot(connection: Connection, slug: str, memo: Memo,
+                       session: Callable[[], Session]) -> CourseSnapshot | None:
+    """The published course `slug`, from `memo` while its stamp has not changed; `session` gives
+    the ORM session to load it when it has (called only then)."""
+    stamp = published_stamp(connection, slug)
     if stamp is None:
         return None
     snapshot = memo.get(stamp)
     if snapshot is None:
-        course = session.scalar(select(Course).where(Course.id == stamp[0]).options(joinedload(Course.lessons)))
+        course = session().scalar(select(Course).where(Course.id == stamp[0]).options(joinedload(Course.lessons)))
         if course is None:  # removed since the stamp was read
             return None
         # Keyed by what was loaded, should a publish have come in between the two reads.

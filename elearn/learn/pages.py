@@ -5,44 +5,92 @@ the menu shows; the only per-session value is the CSRF token of its two forms. S
 rendered once with a placeholder where the token goes, kept (keyed by the course's stamp, the
 address, the language and the menu), and each request only puts its own token in. A page with a
 message waiting for the visitor (a flash) is rendered in full, as any other page.
+
+Compression was the largest cost left, so the kept page also holds its gzip stream up to the
+first token: each request compresses only the short rest of the page (both forms are at the end),
+continuing a copy of that stream. The bytes are what Flask-Compress would send at the same level.
 """
 from __future__ import annotations
 
 import secrets
+import struct
+import zlib
+from dataclasses import dataclass
 
-from flask import current_app, render_template, request, session
+from flask import Response, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from elearn.access import may_act_as
 from elearn.content.snapshots import CourseSnapshot, Memo, published_snapshot
+from elearn.db import db_connection, db_session
 
 # Random per process, so no lesson text can contain it by chance or by design.
 _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
 
 
-def _memos() -> tuple[Memo, Memo]:
+@dataclass(frozen=True)
+class KeptPage:
+    head: str  # the page up to the first token
+    tail: str  # the rest, with the placeholder where each token goes
+    gzip_head: bytes  # gzip header and the deflate output for `head` so far
+    compressor: zlib._Compress  # the deflate stream after `head`, copied for each request
+    head_crc: int
+    head_size: int
+
+    @classmethod
+    def of(cls, page: str, level: int) -> KeptPage:
+        head, _, rest = page.partition(_TOKEN_MARK)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        head_bytes = head.encode()
+        started = compressor.compress(head_bytes)
+        return cls(head, _TOKEN_MARK + rest, _GZIP_HEADER + started, compressor, zlib.crc32(head_bytes),
+                   len(head_bytes))
+
+    def text(self, token: str) -> str:
+        return self.head + self.tail.replace(_TOKEN_MARK, token)
+
+    def gzipped(self, token: str) -> bytes:
+        tail = self.tail.replace(_TOKEN_MARK, token).encode()
+        stream = self.compressor.copy()
+        return b"".join((self.gzip_head, stream.compress(tail), stream.flush(), struct.pack(
+            "<II", zlib.crc32(tail, self.head_crc), (self.head_size + len(tail)) & 0xFFFFFFFF)))
+
+
+def memos(app) -> tuple[Memo, Memo]:
     """This app's course snapshots and rendered pages (each process has its own, on the app)."""
-    return current_app.extensions.setdefault("elearn_lesson_pages", (Memo(64), Memo(512)))
+    return app.extensions.setdefault("elearn_lesson_pages", (Memo(64), Memo(512)))
 
 
-def course_snapshot(db, slug: str) -> CourseSnapshot | None:
-    return published_snapshot(db, slug, _memos()[0])
+RESIDENT_MENU = (False, False, False)  # no trainer, official or admin link
+
+
+def course_snapshot(slug: str) -> CourseSnapshot | None:
+    """The published course `slug`; one plain query while it is in memory, no ORM session."""
+    return published_snapshot(db_connection(), slug, memos(current_app)[0], db_session)
 
 
 def _menu() -> tuple[bool, ...]:
     return tuple(may_act_as(current_user, role) for role in ("trainer", "official", "admin"))
 
 
-def render_cached(stamp: tuple, template: str, **context) -> str:
+def render_cached(stamp: tuple, template: str, **context) -> str | Response:
     """`render_template(template, **context)`, from the cache when the same page was made before."""
     if session.get("_flashes"):
         return render_template(template, **context)
     key = (stamp, request.full_path, str(get_locale()), _menu())
-    pages = _memos()[1]
+    pages = memos(current_app)[1]
     page = pages.get(key)
     if page is None:
-        page = render_template(template, csrf_token=lambda: _TOKEN_MARK, **context)
+        page = KeptPage.of(render_template(template, csrf_token=lambda: _TOKEN_MARK, **context),
+                           current_app.config["COMPRESS_LEVEL"])
         pages.put(key, page)
-    return page.replace(_TOKEN_MARK, generate_csrf())
+    token = generate_csrf()
+    if request.accept_encodings["gzip"] <= 0:
+        return page.text(token)
+    response = Response(page.gzipped(token), mimetype="text/html")
+    response.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves it as it is
+    response.vary.add("Accept-Encoding")
+    return response

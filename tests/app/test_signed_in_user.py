@@ -33,6 +33,7 @@ def test_a_resident_is_loaded_whole_with_every_consent_in_order(app, db, auth):
         assert loaded.active_consent.id == consents[1][0]
         assert loaded.assignments == [] and loaded.second_factor is None
         assert inspect(loaded).persistent and loaded in db_session()
+        assert loaded.village.id == loaded.village_id  # other relationships load as usual
         assert not db_session().dirty
 
         loaded.full_name = "Nguyễn Thị Lan Anh"  # a change made through it is saved as any other
