@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from elearn.models import (AuditEvent, Certificate, Course, CourseActivity, CourseCompletion, QuizAttempt,
                            TrainedResident, Unit, User)
-from tests.app.trainers import (RESIDENT_PHONE, counts, make_resident, make_staff, signed_in,  # noqa: F401
-                                trainers)
+from tests.app.trainers import (RESIDENT_PHONE, assisted_form, counts, make_resident, make_staff,  # noqa: F401
+                                quiz_path, signed_in, take_quiz, trainers)
 from tests.helpers import answers, quiz_form, read_lesson
 
 
@@ -21,24 +21,6 @@ def resident(db, villages, courses):
 
 def course_id(db, slug):
     return db.scalar(select(Course.id).where(Course.slug == slug))
-
-
-def quiz_path(resident, db, slug):
-    return f"/trainer/residents/{resident.id}/courses/{course_id(db, slug)}/quiz"
-
-
-def assisted_form(browser, path):
-    page = browser.get(path).get_data(as_text=True)
-    return dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"',
-                           page))
-
-
-def take_quiz(browser, db, resident, slug, right=True, covered=True, form=None):
-    path = quiz_path(resident, db, slug)
-    data = {**(form or assisted_form(browser, path)), **answers(db, slug, right=right)}
-    if covered:
-        data["lessons_covered"] = "y"
-    return browser.post(path, data=data)
 
 
 def test_the_quiz_uses_the_residents_markup_and_asks_the_trainer_to_confirm(app, db, trainers, resident):

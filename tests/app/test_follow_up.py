@@ -133,7 +133,7 @@ def test_the_csv_is_refused_for_another_village_without_csrf_or_by_get(app, db, 
 
 
 def test_a_fixed_number_of_statements_for_more_residents(app, db, trainer, field):
-    from tests.reports.test_dashboard import statements_of
+    from tests.helpers import statements_of
 
     path = f"/trainer/follow-up?village={field.east.id}"
     before = statements_of(app, trainer, path)

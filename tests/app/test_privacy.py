@@ -19,8 +19,7 @@ from elearn.models.types import utcnow
 from elearn.reports.figures import build_report, open_data_counts
 from elearn.units import plain
 from tests.app.fieldwork import form_fields
-from tests.app.test_assisted import take_quiz
-from tests.app.trainers import issue_code, make_staff, signed_in
+from tests.app.trainers import issue_code, make_staff, signed_in, take_quiz
 from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import answers, finish_course, quiz_form, read_all_lessons, submit
 

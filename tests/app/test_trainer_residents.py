@@ -12,7 +12,7 @@ from elearn.records.codes import code_hash
 from tests.app.trainers import (RESIDENT_PHONE, counts, error_for, make_resident, make_staff, register,  # noqa: F401
                                 registration, shown_code, signed_in, trainers)
 from tests.conftest import PASSWORD, csrf_token
-from tests.reports.test_dashboard import statements_of
+from tests.helpers import statements_of
 
 
 def test_a_trainer_registers_a_resident_and_reads_them_the_code_once(app, db, trainers, villages):

@@ -209,7 +209,7 @@ def test_the_list_is_newest_first_and_paginated(db, field, trainer):
 
 
 def test_the_list_runs_as_many_statements_for_more_sessions(app, db, field, trainer):
-    from tests.reports.test_dashboard import statements_of
+    from tests.helpers import statements_of
 
     def add(count):
         for _ in range(count):

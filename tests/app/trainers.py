@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from elearn.config import DEFAULTS
-from elearn.models import AuditEvent, OneTimeCode, QuizAttempt, RoleAssignment, User
+from elearn.models import AuditEvent, Course, OneTimeCode, QuizAttempt, RoleAssignment, User
 from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor, pass_second_step
+from tests.helpers import answers
 
 TRAINER_PHONE = "+84933000005"
 OTHER_TRAINER_PHONE = "+84933000003"
@@ -99,3 +100,24 @@ def trainers(app, db, villages):
     here = make_staff(db, "trainer", villages[0], TRAINER_PHONE)
     elsewhere = make_staff(db, "trainer", villages[1], OTHER_TRAINER_PHONE, name="Lê Thị Khác")
     return here, elsewhere
+
+
+# -- "Làm bài cùng người dân": the resident answers on the trainer's phone -------------------------
+
+def quiz_path(resident, db, slug):
+    course_id = db.scalar(select(Course.id).where(Course.slug == slug))
+    return f"/trainer/residents/{resident.id}/courses/{course_id}/quiz"
+
+
+def assisted_form(browser, path):
+    page = browser.get(path).get_data(as_text=True)
+    return dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"',
+                           page))
+
+
+def take_quiz(browser, db, resident, slug, right=True, covered=True, form=None):
+    path = quiz_path(resident, db, slug)
+    data = {**(form or assisted_form(browser, path)), **answers(db, slug, right=right)}
+    if covered:
+        data["lessons_covered"] = "y"
+    return browser.post(path, data=data)

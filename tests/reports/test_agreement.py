@@ -9,7 +9,7 @@ from elearn.i18n import format_percent, local_today
 from elearn.reports.figures import build_report
 from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import finish_course
-from tests.reports.test_api import create_token
+from tests.reports.conftest import create_token
 
 
 def test_every_output_agrees_and_an_erased_resident_still_counts(app, client, db, commune, courses, auth,

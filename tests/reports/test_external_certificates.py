@@ -19,8 +19,8 @@ from elearn.reports.figures import build_report
 from elearn.training.ages import labour_age_window
 from elearn.units import add_unit
 from tests.conftest import csrf_token
+from tests.helpers import statements_of
 from tests.reports.conftest import DAY, trained
-from tests.reports.test_dashboard import statements_of
 
 
 def certificate(village, birth=date(1990, 1, 1), sex="female", on=date(2025, 6, 1), trained_here=False, user_id=None,
