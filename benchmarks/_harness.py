@@ -341,9 +341,10 @@ def source_address(index: int) -> str:
     return f"127.{1 + index // 62500}.{index // 250 % 250}.{index % 250 + 2}"
 
 
-# A keep-alive connection idle longer than this is not used again (gunicorn closes idle ones after
-# its keep-alive of 2 s; a browser that finds one closed sends again, which `Phone.receive` does too).
-IDLE_REUSE = 1.5
+# A keep-alive connection idle longer than this is not used again (`elearn serve` closes idle ones
+# after 75 s, ELEARN_KEEPALIVE; a browser that finds one closed sends again, which `Phone.receive`
+# does too).
+IDLE_REUSE = 60
 
 
 class Phone:
