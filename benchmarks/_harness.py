@@ -37,6 +37,32 @@ COURSE_LINK = re.compile(r'href="/courses/([a-z0-9-]+)"')
 QUESTION = re.compile(r'<input type="(radio|checkbox)" name="(q\d+)" value="(\d+)"')
 
 
+def add_server_options(parser) -> None:
+    """The database and `elearn serve` options every load script takes."""
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("ELEARN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+                        help="A PostgreSQL server to create the scratch database on (default: %(default)s).")
+    parser.add_argument("--db-prefix", default="elearn_bench", help="Name of the scratch database: PREFIX_<random>.")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: what `elearn serve` chooses).")
+    parser.add_argument("--threads", type=int, help="Threads per worker (default: what `elearn serve` chooses).")
+
+
+def stop_gracefully(process: subprocess.Popen | None, timeout: float) -> float | None:
+    """SIGTERM to a server's master, as an operator or systemd stops it: the seconds it took, or None
+    when it had to be killed (its whole process group) after `timeout`."""
+    if process is None or process.poll() is not None:
+        return 0.0
+    started = time.monotonic()
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return None
+    return time.monotonic() - started
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -243,17 +269,7 @@ class Server:
     def stop(self, timeout: float = 40) -> float | None:
         """SIGTERM to the master, as an operator or systemd stops it: the seconds it took, or None
         when it had to be killed after `timeout`."""
-        if self.process is None or self.process.poll() is not None:
-            return 0.0
-        started = time.monotonic()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            return None
-        return time.monotonic() - started
+        return stop_gracefully(self.process, timeout)
 
 
 def _state(pid: int) -> str:

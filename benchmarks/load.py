@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (DEFAULT_POSTGRES, PROJECT_ROOT, Database, Figures, Server, log, verdict,
+from _harness import (PROJECT_ROOT, Database, Figures, Server, add_server_options, log, verdict,
                       print_latencies, register_up_front, scratch_folder, start_residents, wait_for_attempts)
 
 
@@ -36,12 +36,7 @@ def arguments(argv: list[str] | None = None, doc: str = __doc__) -> argparse.Nam
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--short", action="store_true",
                         help="10 residents for 8 s on the test suite's two small courses (what CI runs).")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--postgres-url", default=os.environ.get("ELEARN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
-                        help="A PostgreSQL server to create the scratch database on (default: %(default)s).")
-    parser.add_argument("--db-prefix", default="elearn_bench", help="Name of the scratch database: PREFIX_<random>.")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: what `elearn serve` chooses).")
-    parser.add_argument("--threads", type=int, help="Threads per worker (default: what `elearn serve` chooses).")
+    add_server_options(parser)
     parser.add_argument("--think", type=float, default=0.5,
                         help="Mean pause between a resident's pages, in seconds (default: %(default)s).")
     parser.add_argument("--double-tap", type=float, default=0.2, help="Share of quizzes sent twice at once.")

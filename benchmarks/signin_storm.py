@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (COURSE_LINK, CSRF, DEFAULT_POSTGRES, PASSWORD, PROJECT_ROOT, Database, Figures,
+from _harness import (COURSE_LINK, CSRF, PASSWORD, PROJECT_ROOT, Database, Figures, add_server_options,
                       Resident, Server, ServerGone, UnexpectedAnswer, log, percentile, register_up_front,
                       scratch_folder, verdict)
 
@@ -52,12 +52,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--short", action="store_true",
                         help="20 residents over 8 s on the test suite's two small courses (what CI runs).")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--postgres-url", default=os.environ.get("ELEARN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
-                        help="A PostgreSQL server to create the scratch database on (default: %(default)s).")
-    parser.add_argument("--db-prefix", default="elearn_bench", help="Name of the scratch database: PREFIX_<random>.")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: what `elearn serve` chooses).")
-    parser.add_argument("--threads", type=int, help="Threads per worker (default: what `elearn serve` chooses).")
+    add_server_options(parser)
     parser.add_argument("--hash-concurrency", type=int,
                         help="ELEARN_PASSWORD_HASH_CONCURRENCY for the server (default: the server's own).")
     parser.add_argument("--courses", type=Path, help="Courses folder to serve (default: the bundled one).")

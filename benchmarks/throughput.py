@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._harness import (  # noqa: E402
+from benchmarks._harness import (
     PROJECT_ROOT, Database, Figures, Resident, Server, free_port, log, verdict)
 
 BUDGET = 0.5

@@ -58,7 +58,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import DEFAULT_POSTGRES, Database, Figures, start_residents
+from _harness import DEFAULT_POSTGRES, Database, Figures, start_residents, stop_gracefully
 from load import check_attempts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -123,17 +123,7 @@ class AppServer:
     def stop(self, timeout: float = 40) -> float | None:
         """SIGTERM, as systemd stops it, and wait until the master is gone: the seconds it took, or
         None when it had to be killed."""
-        if not self.process or self.process.poll() is not None:
-            return 0.0
-        started = time.monotonic()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            return None
-        return time.monotonic() - started
+        return stop_gracefully(self.process, timeout)
 
     def cli(self, *arguments: str) -> subprocess.CompletedProcess:
         """`elearn ...` with this server's settings, as an operator runs it on the server."""
