@@ -132,4 +132,4 @@ def _identifier(environ) -> str:
     agent = environ.get("HTTP_USER_AGENT")
     if agent is not None:
         agent = agent.encode("utf-8")
-    return sha512(f"{address}|{agent}".encode("utf8")).hexdigest()
+    return sha512(f"{address}|{agent}".encode()).hexdigest()

@@ -21,7 +21,8 @@ def test_a_resident_is_loaded_whole_with_every_consent_in_order(app, db, auth):
     user = resident(db, auth)
     first = user.consents[0]
     first.withdrawn_at = first.given_at + timedelta(days=1)
-    user.consents.append(ConsentRecord(notice_version=first.notice_version, given_at=first.given_at + timedelta(days=2)))
+    user.consents.append(ConsentRecord(notice_version=first.notice_version,
+                                       given_at=first.given_at + timedelta(days=2)))
     db.commit()
     expected = {attr.key: getattr(user, attr.key) for attr in inspect(User).column_attrs}
     consents = [(c.id, c.given_at, c.withdrawn_at) for c in user.consents]
