@@ -19,6 +19,7 @@ Host check and the trusted-proxy layer, so it sees the same request Flask would.
 from __future__ import annotations
 
 import re
+from typing import cast
 from hashlib import sha512
 
 from flask import Flask
@@ -58,7 +59,8 @@ class LessonFastPath:
 
     def answer(self, environ) -> tuple[bytes, list[tuple[str, str]]] | None:
         path = environ.get("PATH_INFO", "")
-        if environ.get("QUERY_STRING") or not LESSON_PATH.fullmatch(path):
+        lesson = LESSON_PATH.fullmatch(path)
+        if environ.get("QUERY_STRING") or lesson is None:
             return None
         cookies = parse_cookie(environ)
         session = self._session(cookies.get(self.app.config["SESSION_COOKIE_NAME"]))
@@ -66,7 +68,7 @@ class LessonFastPath:
             return None
         with self.app.extensions["elearn_engine"].connect() as connection:
             rows = connection.execute(_LESSON_ROWS, {"token": session["_user_id"],
-                                                     "slug": LESSON_PATH.fullmatch(path).group(1)}).all()
+                                                     "slug": lesson.group(1)}).all()
         if not is_resident(rows) or not notice_is_current(active_notice(rows), self.app.config):
             return None
         stamp = tuple(rows[0][-len(STAMP_COLUMNS):]) if rows[0].course_is_published else None
@@ -81,8 +83,10 @@ class LessonFastPath:
         Flask-WTF's token serializer, made once per secret key."""
         secret = self.app.secret_key
         if self._serializers is None or self._serializers[0] != secret:
-            session = self.app.session_interface.get_signing_serializer(self.app)
-            token = URLSafeTimedSerializer(self.app.config.get("WTF_CSRF_SECRET_KEY") or secret, salt="wtf-csrf-token")
+            interface = cast(SecureCookieSessionInterface, self.app.session_interface)  # checked by _session
+            session = interface.get_signing_serializer(self.app)
+            token = URLSafeTimedSerializer(self.app.config.get("WTF_CSRF_SECRET_KEY") or secret or "",
+                                           salt="wtf-csrf-token")
             self._serializers = (secret, session, token)
         return self._serializers
 
