@@ -244,7 +244,7 @@ def db_upgrade():
               "longer than the proxy keeps its idle connections to the app.")
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, threads: int, keepalive: int | None):
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined] # the proxy's own method
     from elearn.network import allow_bound_host
 
     advice = allow_bound_host(app, host)
@@ -263,7 +263,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, keepalive: in
 @with_appcontext
 @transactional
 def prepare_command():
-    prepare(current_app._get_current_object())
+    prepare(current_app._get_current_object())  # type: ignore[attr-defined] # the proxy's own method
 
 
 def prepare(app: Flask) -> None:
@@ -337,7 +337,8 @@ def _admin_settings() -> tuple[str | None, str | None]:
               help="Residents registered on the platform (about 1% more are generated and then erased).")
 @click.option("--province", is_flag=True,
               help="A demo province of about one commune per 10,000 residents, instead of one commune.")
-@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data on the same day.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed gives the same data on the same day.")
 @click.option("--password", help="The password of every demo resident (default: a new one, printed).")
 @with_appcontext
 @transactional

@@ -126,18 +126,18 @@ class _ChoiceMessage:
     """A choice that is missing, tampered with or not a number gets the field's own message."""
 
     def __init__(self, label=None, validators=None, message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, **kwargs)  # type: ignore[call-arg] # a mixin: the field class follows
         self.message = message
 
     def process_formdata(self, valuelist):
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError:
             self.data = None
 
     def pre_validate(self, form):
         try:
-            super().pre_validate(form)
+            super().pre_validate(form)  # type: ignore[misc]
         except (ValidationError, ValueError):
             raise ValidationError(self.message) from None
         if self.data in (None, "", 0):

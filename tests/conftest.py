@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -155,7 +155,7 @@ def app_code(secret: str = STAFF_TOTP_SECRET, steps_ahead: int = 0) -> str:
     """What the staff member's authenticator app shows now (or `steps_ahead` 30-second steps later)."""
     import pyotp
 
-    return pyotp.TOTP(secret).at(datetime.now(timezone.utc), counter_offset=steps_ahead)
+    return pyotp.TOTP(secret).at(datetime.now(UTC), counter_offset=steps_ahead)
 
 
 def pass_second_step(client, response, secret: str = STAFF_TOTP_SECRET):

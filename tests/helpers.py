@@ -14,7 +14,8 @@ from elearn.models import Course
 def quiz_form(client, slug):
     """The hidden fields of the quiz page as a resident's browser would send them."""
     page = client.get(f"/courses/{slug}/quiz").get_data(as_text=True)
-    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"', page))
+    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|quiz_version_id)"[^>]*value="([^"]*)"',
+                             page))
     if "csrf_token" not in fields:
         fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     return fields

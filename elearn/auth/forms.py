@@ -34,7 +34,8 @@ def check_birth_date(day, today, too_young_message) -> None:
 class ProfileFields(Form):
     full_name = StringField(
         _l("Họ và tên"),
-        validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Họ tên dài quá 120 ký tự."))],
+        validators=[DataRequired(_l("Vui lòng nhập họ và tên.")),
+                    Length(max=120, message=_l("Họ tên dài quá 120 ký tự."))],
         filters=[clean_text],
         render_kw={"autocomplete": "name", "maxlength": 120},
     )

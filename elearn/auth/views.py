@@ -223,7 +223,8 @@ def consent():
         return redirect(next_url if is_safe_next(next_url) else url_for("learn.courses"))
     # Someone who agreed to an older notice is told what changed; someone who withdrew, how to come back.
     return render_template("auth/consent.html", form=form, notice_changed=current_user.active_consent is not None,
-                           version=current_app.config["PRIVACY_NOTICE_VERSION"]), 400 if request.method == "POST" else 200
+                           version=current_app.config["PRIVACY_NOTICE_VERSION"]
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.get("/me")
@@ -271,7 +272,8 @@ def change_password():
     if form.validate_on_submit():
         if services.password_matches(current_user, form.current_password.data):
             services.change_password(db_session(), current_user, form.new_password.data)
-            login_user(current_user._get_current_object())  # this phone stays signed in with the new token; others are out
+            # This phone stays signed in with the new token; the others are out.
+            login_user(current_user._get_current_object())
             flash(_("Đã đổi mật khẩu. Các điện thoại khác đã bị đăng xuất."), "success")
             return redirect(url_for("auth.profile"))
         form.current_password.errors.append(_("Mật khẩu hiện tại chưa đúng."))

@@ -121,9 +121,9 @@ def search_residents(session: Session, trainer: User, query: str, page: int) -> 
     digits = _phone_digits(query) if query else None
     if digits is not None:
         statement = scope.where(User.phone.like(f"%{digits}%"))
-        rows = session.execute(statement.with_only_columns(User.id, User.full_name)).all()
+        rows = list(session.execute(statement.with_only_columns(User.id, User.full_name)))
     else:
-        rows = session.execute(scope.with_only_columns(User.id, User.full_name)).all()
+        rows = list(session.execute(scope.with_only_columns(User.id, User.full_name)))
         words = plain(query).split()
         if words:
             rows = [row for row in rows if all(word in plain(row.full_name) for word in words)]

@@ -207,7 +207,8 @@ def world(app, db, client, auth, courses, villages) -> World:
     training = TrainingSession(village_id=home_village.id, held_on=date(2026, 1, 5), notes="")
     db.add(training)
     db.commit()
-    return World(session_id=training.id, commune_id=home_village.parent_id, village_id=home_village.id, official_here_id=official_here.id,
+    return World(session_id=training.id, commune_id=home_village.parent_id, village_id=home_village.id,
+                 official_here_id=official_here.id,
                  assignment_id=official_here.assignments[0].id, attempt_id=db.scalar(select(QuizAttempt.id)),
                  token_id=token.id, certificate_code="ABCDEFGHJKMN", resident_id=resident.id,
                  course_id=db.scalar(select(Course.id).where(Course.slug == "alpha")))

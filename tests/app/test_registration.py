@@ -166,8 +166,9 @@ def make_accounts(db, villages, count):
     from elearn.auth.services import new_session_token
 
     for n in range(count):
-        db.add(User(full_name=f"Người {n}", phone=f"+8491200{n:04d}", password_hash="x", session_token=new_session_token(),
-                    village_id=villages[0], sex="female", birth_date=date(1980, 1, 1)))
+        db.add(User(full_name=f"Người {n}", phone=f"+8491200{n:04d}", password_hash="x",
+                    session_token=new_session_token(), village_id=villages[0], sex="female",
+                    birth_date=date(1980, 1, 1)))
     db.commit()
 
 

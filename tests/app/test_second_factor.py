@@ -16,7 +16,7 @@ from elearn.models import AuditEvent, RecoveryCode, RoleAssignment, SecondFactor
 from elearn.models.types import utcnow
 from tests.app.trainers import (RESIDENT_PHONE, TRAINER_PHONE, error_for, make_resident, make_staff, page_token,
                                 signed_in)
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, app_code, csrf_token, enroll_second_factor
+from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, app_code, csrf_token
 
 NATIONAL = "0" + TRAINER_PHONE.removeprefix("+84")
 STAFF_PAGES = ("/trainer/", "/trainer/residents", "/reports/", "/admin/", "/me/second-factor")
@@ -89,7 +89,7 @@ def test_a_staff_member_without_an_app_enrols_on_first_sign_in_and_sees_ten_code
     assert wrong.status_code == 400 and "Mã chưa đúng" in error_for(wrong.get_data(as_text=True), "code")
     assert not is_signed_in_as_staff(browser)
 
-    secret, codes, shown = enrol_on_the_page(browser)
+    _secret, codes, shown = enrol_on_the_page(browser)
     assert len(set(codes)) == 10 and "chép 10 mã này ra giấy" in shown
     assert 'href="/trainer/residents"' in shown  # then on to where they were going
     assert codes[0] not in browser.get("/me/second-factor/recovery-codes", follow_redirects=True).get_data(as_text=True)

@@ -64,9 +64,8 @@ def database_handles(pid: int, database: Database) -> set[str]:
             target = str(fd.readlink())
         except OSError:
             continue
-        if database.kind == "sqlite" and target.startswith(database.name):
-            found.add(target)
-        elif target.startswith("socket:[") and target[8:-1] in sockets:
+        if ((database.kind == "sqlite" and target.startswith(database.name))
+                or (target.startswith("socket:[") and target[8:-1] in sockets)):
             found.add(target)
     return found
 

@@ -11,7 +11,7 @@ from tests.reports.conftest import commune, staff  # noqa: F401  (fixtures of th
 pytestmark = pytest.mark.browser
 
 
-def test_an_official_reads_and_sorts_the_dashboard_on_a_phone(app, db, commune, live_server, phone,  # noqa: F811
+def test_an_official_reads_and_sorts_the_dashboard_on_a_phone(app, db, commune, live_server, phone,
                                                                tmp_path):
     from playwright.sync_api import expect
 

@@ -28,8 +28,8 @@ from flask import url_for
 from sqlalchemy import JSON, String, select
 
 from elearn.db import Base
-from elearn.models import (ApiToken, Certificate, ConsentRecord, Course, ExternalTraining, PopulationFigure, RequiredSet,
-                           RoleAssignment, TrainingAttendance, TrainingSession, Unit, User)
+from elearn.models import (ApiToken, Certificate, ConsentRecord, Course, ExternalTraining, PopulationFigure,
+                           RequiredSet, RoleAssignment, TrainingAttendance, TrainingSession, Unit, User)
 from elearn.reports.tokens import hash_token
 from tests.app.test_access import ACCESS, ALLOWED, PHONES, World, _browser
 from tests.browser.conftest import PHONE
@@ -224,7 +224,8 @@ def build_corpus(app, db, villages) -> Corpus:
         name = ONE_LINE[len(staff) * 7 % len(ONE_LINE)].text
         staff[actor] = _user(db, phone, name[:120], password_hash, role=role, unit_id=unit.id if unit else None)
     for payload in fitting(120):  # more staff, for the admin's list
-        _user(db, f"+8493410{payload.number:04d}", payload.text, password_hash, role="trainer", unit_id=elsewhere_village.id)
+        _user(db, f"+8493410{payload.number:04d}", payload.text, password_hash, role="trainer",
+              unit_id=elsewhere_village.id)
     trainer = staff["trainer_here"]
 
     # Courses: alpha (the matrix's course) holds every payload; one more course per payload.
@@ -238,7 +239,8 @@ def build_corpus(app, db, villages) -> Corpus:
         p.text for p in PAYLOADS if MARKDOWN_IMAGE.search(p.text))}
     _publish_course(db, alpha, published, draft, trainer.id)
     for payload in ONE_LINE:
-        course = Course(slug=f"corpus-{payload.number}", title="x", track="digital-skills", status="draft", origin="web")
+        course = Course(slug=f"corpus-{payload.number}", title="x", track="digital-skills", status="draft",
+                        origin="web")
         db.add(course)
         _publish_course(db, course, _course_files(payload.text[:200], [payload], [payload]), None,
                         trainer.id)
@@ -306,7 +308,8 @@ def assert_covered_columns_hold_payloads(db) -> None:
     for name in COVERED:
         table, column = name.split(".")
         values = db.execute(select(Base.metadata.tables[table].c[column])).scalars().all()
-        if not any(SIGNATURE.search(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for v in values if v):
+        if not any(SIGNATURE.search(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                   for v in values if v):
             empty.append(name)
     assert not empty, f"no payload stored in {empty}"
 
@@ -334,13 +337,16 @@ DANGEROUS_MARKUP = """() => {
       if ((urlAttributes.has(name) || name.endsWith(':href')) && /(^|[;,])(javascript|data|vbscript):/.test(value))
         found.push(`${where} ${name}=${attribute.value.slice(0, 60)}`);
       if (name === 'srcdoc' || name === 'formaction') found.push(`${where} ${name}`);
-      if (name === 'style' && /url\\(|expression\\(|@import/.test(value)) found.push(`${where} style=${value.slice(0, 60)}`);
+      if (name === 'style' && /url\\(|expression\\(|@import/.test(value))
+        found.push(`${where} style=${value.slice(0, 60)}`);
     }
     if (forbidden.has(tag)) found.push(where);
     if (tag === 'meta' && element.getAttribute('http-equiv')) found.push(`${where} http-equiv`);
-    if (tag === 'link' && !own.test(element.getAttribute('href') || '')) found.push(`${where} ${element.getAttribute('href')}`);
+    if (tag === 'link' && !own.test(element.getAttribute('href') || ''))
+      found.push(`${where} ${element.getAttribute('href')}`);
     if (['img', 'video', 'audio', 'source', 'track', 'input'].includes(tag) && element.hasAttribute('src')
-        && !own.test(element.getAttribute('src'))) found.push(`${where} src=${element.getAttribute('src').slice(0, 60)}`);
+        && !own.test(element.getAttribute('src')))
+      found.push(`${where} src=${element.getAttribute('src').slice(0, 60)}`);
     if (tag === 'a' && element.closest('svg')) found.push('<a> in <svg>');
   }
   return found;
@@ -363,7 +369,8 @@ def open_visit(chromium, live_server, app, actor: str) -> Visit:
     context = chromium.new_context(base_url=live_server.url, bypass_csp=True, **PHONE)
     context.set_default_timeout(15_000)
     visit = Visit(context, None)
-    context.expose_binding("__xss", lambda source, number: visit.fired.append(f"__xss({number}) on {source['page'].url}"))
+    context.expose_binding("__xss",
+                           lambda source, number: visit.fired.append(f"__xss({number}) on {source['page'].url}"))
 
     def watch(request):
         if MARKER_URL.search(request.url):
@@ -441,15 +448,18 @@ def page_paths(app, corpus: Corpus) -> dict[str, list[str]]:
         paths["anonymous"] += [url_for("learn.verify", code=p.text[:40]) for p in PAYLOADS[::20] if "/" not in p.text]
         paths["resident"] += [url_for("learn.lesson", slug="alpha", lesson_slug="tiep-theo")]
         for slug in corpus.course_slugs[::40]:
-            paths["resident"] += [url_for("learn.course", slug=slug), url_for("learn.lesson", slug=slug, lesson_slug="bai-1"),
+            paths["resident"] += [url_for("learn.course", slug=slug),
+                                  url_for("learn.lesson", slug=slug, lesson_slug="bai-1"),
                                   url_for("learn.quiz", slug=slug)]
         paths["trainer_here"] += [url_for("author.resident", user_id=user_id) for user_id in corpus.resident_ids[::30]]
         paths["trainer_here"] += [url_for("author.follow_up", village=world.village_id), url_for(
             "author.edit_file", course_id=world.course_id, name="01-mo-dau.md"), url_for(
             "author.edit_file", course_id=world.course_id, name="course.md")]
-        paths["trainer_here"] += [url_for("author.course", course_id=course_id) for course_id in corpus.course_ids[::60]]
+        paths["trainer_here"] += [url_for("author.course", course_id=course_id)
+                                  for course_id in corpus.course_ids[::60]]
         paths["official_here"] += [url_for("reports.dashboard", unit_id=world.commune_id, include_external="1"),
-                                   url_for("reports.period", unit_id=world.commune_id, kind="year", year=date.today().year)]
+                                   url_for("reports.period", unit_id=world.commune_id, kind="year",
+                                           year=date.today().year)]
         paths["admin"] += [url_for("admin.unit", unit_id=unit_id) for unit_id in corpus.village_ids[::60]]
     return paths
 
@@ -555,7 +565,8 @@ def test_exports_keep_payloads_as_text_cells_and_json_never_as_html(app, db, vil
         "the formula payloads are not in the workbook (as text)"
     for name, data in files.items():
         rows = csv_rows(data)
-        assert not formula_cells(rows), f"{name}: cells a spreadsheet would take for formulas: {formula_cells(rows)[:5]}"
+        assert not formula_cells(rows), (
+            f"{name}: cells a spreadsheet would take for formulas: {formula_cells(rows)[:5]}")
         assert any("xss" in cell or "cmd|" in cell for row in rows for cell in row), f"{name}: no payload in it"
 
     # JSON: never HTML, never sniffed; the payloads are in it, as data.
