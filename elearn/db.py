@@ -6,16 +6,17 @@ rolls back first. A CLI command commits once through `transactional`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import Executable, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -60,10 +61,8 @@ def create_private_sqlite_file(url: str) -> None:
         return
     path = Path(database)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def init_app(app: Flask) -> None:
@@ -136,7 +135,13 @@ def transactional(command: Callable) -> Callable:
     return wrapped
 
 
-def insert_new(session: Session, model: type[Base], values: dict[str, Any], unique: tuple[str, ...]) -> int | None:
+def changed_rows(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed (Session.execute is typed as returning any Result;
+    for these statements it is a CursorResult, which counts them)."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
+def insert_new(session: Session, model: Any, values: dict[str, Any], unique: tuple[str, ...]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None when `unique` already exists.
 
     Two requests racing to create the same row (a double tap) never fail the transaction, on

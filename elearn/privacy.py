@@ -11,6 +11,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from elearn.audit import audit
+from elearn.db import changed_rows
 from elearn.models import (AttemptAnswer, AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion,
                            ExternalTraining, Lesson, LessonView, OneTimeCode, QuizAttempt, QuizVersion, RoleAssignment,
                            SurveyResponse, TrainedResident, TrainingAttendance, TrainingSession, Unit, User)
@@ -174,8 +175,8 @@ def erase_account(session: Session, user: User, reason: str = "own_request") -> 
     link and nothing else; the activity counters never held one. What others wrote about them in
     shared records (a class's notes, a certificate number from elsewhere) is cleared first."""
     forget_in_shared_records(session, user)
-    kept = session.execute(update(TrainedResident).where(TrainedResident.user_id == user.id)
-                           .values(user_id=None)).rowcount
+    kept = changed_rows(session, update(TrainedResident).where(TrainedResident.user_id == user.id)
+                        .values(user_id=None))
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
@@ -227,9 +228,9 @@ def purge(session: Session, now: datetime, days: dict[str, int]) -> dict[str, in
         for user in session.scalars(statement).all():
             erase_account(session, user, reason=key)
             removed[key] += 1
-    removed["one_time_codes"] = session.execute(delete(OneTimeCode).where(
-        OneTimeCode.expires_at < now - timedelta(days=days["codes"]))).rowcount
-    removed["audit_entries"] = session.execute(delete(AuditEvent).where(
-        AuditEvent.at < now - timedelta(days=days["audit"]), AuditEvent.action.not_in(UNIT_HISTORY_ACTIONS))).rowcount
+    removed["one_time_codes"] = changed_rows(session, delete(OneTimeCode).where(
+        OneTimeCode.expires_at < now - timedelta(days=days["codes"])))
+    removed["audit_entries"] = changed_rows(session, delete(AuditEvent).where(
+        AuditEvent.at < now - timedelta(days=days["audit"]), AuditEvent.action.not_in(UNIT_HISTORY_ACTIONS)))
     session.flush()
     return removed

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import delete, func, or_, select, update
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from elearn.audit import audit
 from elearn.auth.services import hash_matches, hash_password, new_session_token
+from elearn.db import changed_rows
 from elearn.models import RecoveryCode, SecondFactor, User
 
 ISSUER = "Học số"
@@ -62,7 +63,7 @@ def is_enrolled(user: User) -> bool:
 
 def _timestamp(now: datetime) -> float:
     """`now` is naive UTC, as every moment in the database."""
-    return now.replace(tzinfo=timezone.utc).timestamp()
+    return now.replace(tzinfo=UTC).timestamp()
 
 
 def _totp(secret: str) -> pyotp.TOTP:
@@ -125,7 +126,7 @@ def begin_enrollment(session: Session, user: User, now: datetime) -> SecondFacto
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     totp = _totp(secret)
-    current = totp.timecode(now.replace(tzinfo=timezone.utc))
+    current = totp.timecode(now.replace(tzinfo=UTC))
     found = None
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):  # each compared, in constant time
         if hmac.compare_digest(totp.generate_otp(step), code):
@@ -139,10 +140,10 @@ def _accept_app_code(session: Session, factor: SecondFactor, raw: str, now: date
     if step is None:
         raise SecondFactorRefused("wrong")
     # One statement: two requests with the same code at the same moment, only one is accepted.
-    accepted = session.execute(update(SecondFactor).where(
+    accepted = changed_rows(session, update(SecondFactor).where(
         SecondFactor.user_id == factor.user_id,
         or_(SecondFactor.last_counter.is_(None), SecondFactor.last_counter < step))
-        .values(last_counter=step)).rowcount
+        .values(last_counter=step))
     if accepted != 1:
         raise SecondFactorRefused("used")
     session.refresh(factor)
@@ -187,8 +188,8 @@ def _use_recovery_code(session: Session, user: User, raw: str, now: datetime) ->
     record = next((r for r in unused if hash_matches(r.code_hash, code)), None) if code else None
     if record is None:
         raise SecondFactorRefused("wrong")
-    spent = session.execute(update(RecoveryCode).where(
-        RecoveryCode.id == record.id, RecoveryCode.used_at.is_(None)).values(used_at=now)).rowcount
+    spent = changed_rows(session, update(RecoveryCode).where(
+        RecoveryCode.id == record.id, RecoveryCode.used_at.is_(None)).values(used_at=now))
     if spent != 1:  # the same code typed twice at the same moment
         raise SecondFactorRefused("used")
     left = recovery_codes_left(session, user)

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from elearn.content.images import image_size_of
 from elearn.content.parse import CourseErrors, CourseSource, ParsedCourse, ParsedQuiz, Problem, parse_source
 from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, sanitize, word_count
+from elearn.db import changed_rows
 from elearn.models import Choice, Course, CourseMedia, CourseRevision, Lesson, Question, QuizVersion, User
 
 # Revisions written by `courses sync`: a bundled course whose newest revision is another kind was
@@ -45,11 +46,11 @@ def media_rows(session: Session, course_id: int | None) -> list:
     """Name, type, size, hash, uploader and date of every image of a course, without the bytes."""
     if course_id is None:
         return []
-    return session.execute(
+    return list(session.execute(
         select(CourseMedia.name, CourseMedia.content_type, CourseMedia.width, CourseMedia.height,
                CourseMedia.sha256, CourseMedia.created_at, User.full_name.label("uploader"))
         .outerjoin(User, User.id == CourseMedia.uploaded_by_id)
-        .where(CourseMedia.course_id == course_id).order_by(CourseMedia.name)).all()
+        .where(CourseMedia.course_id == course_id).order_by(CourseMedia.name)))
 
 
 def stored_source(course: Course, files: dict[str, str], media: list) -> CourseSource:
@@ -84,9 +85,9 @@ def add_revision(session: Session, course: Course, files: dict[str, str], kind: 
     session.flush()
     expected = course.latest_revision or 0
     was_published = course.published_revision == expected and expected > 0
-    result = session.execute(update(Course).where(Course.id == course.id, Course.latest_revision == expected)
-                             .values(latest_revision=expected + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    claimed = changed_rows(session, update(Course).where(Course.id == course.id, Course.latest_revision == expected)
+                           .values(latest_revision=expected + 1).execution_options(synchronize_session=False))
+    if claimed != 1:
         session.refresh(course)
         raise StaleCourse()
     set_committed_value(course, "latest_revision", expected + 1)
@@ -139,8 +140,8 @@ def render_course(course: Course, parsed: ParsedCourse, sizes: dict) -> bool:
     course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=shift_for(parsed.intro_md))
 
     existing = {lesson.slug: lesson for lesson in course.lessons}
-    for lesson in existing.values():
-        lesson.is_active = False
+    for old in existing.values():
+        old.is_active = False
     for item in parsed.lessons:
         lesson = existing.get(item.slug)
         if lesson is None:

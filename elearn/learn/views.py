@@ -195,7 +195,8 @@ def progress():
     certificate = services.certificate_of(session, current_user)
     return render_template("learn/progress.html", courses=listed, progress=progress, required=required,
                            required_done=required_done, certificate=certificate,
-                           claimable=certificate is None and services.trained_without_certificate(session, current_user))
+                           claimable=(certificate is None
+                                      and services.trained_without_certificate(session, current_user)))
 
 
 @bp.route("/certificate", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from elearn.audit import audit
+from elearn.db import changed_rows
 from elearn.models import OneTimeCode, User
 from elearn.problems import Problem, Refused
 
@@ -166,9 +167,9 @@ def check_code(session: Session, phone: str, raw_code: str, secret_key: str, now
 def spend(session: Session, user: User, record: OneTimeCode, now: datetime) -> None:
     """Mark the code used, only if it is still live at this very moment: a double tap or two phones
     racing spend it once, and the second is told it was used."""
-    spent = session.execute(update(OneTimeCode).where(
+    spent = changed_rows(session, update(OneTimeCode).where(
         OneTimeCode.id == record.id, OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
-        .values(used_at=now)).rowcount
+        .values(used_at=now))
     if spent != 1:
         raise CodeNotAccepted("used")
     audit(session, "one_time_code_used", actor_id=user.id, subject_id=user.id, code_id=record.id,
