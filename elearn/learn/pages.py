@@ -6,9 +6,10 @@ rendered once with a placeholder where the token goes, kept (keyed by the course
 address, the language and the menu), and each request only puts its own token in. A page with a
 message waiting for the visitor (a flash) is rendered in full, as any other page.
 
-Compression was the largest cost left, so the kept page also holds its gzip stream up to the
-first token: each request compresses only the short rest of the page (both forms are at the end),
-continuing a copy of that stream. The bytes are what Flask-Compress would send at the same level.
+Compression was the largest cost left, so the kept page also holds its deflate blocks up to the
+first token (flushed to a byte boundary, not final): each request compresses only the short rest of
+the page (both forms are at the end) into blocks of its own, with a small window, and appends them.
+A gzip stream may hold any number of deflate blocks, so every browser reads it as one page.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, 
 class KeptPage:
     head: str  # the page up to the first token
     tail: str  # the rest, with the placeholder where each token goes
-    gzip_head: bytes  # gzip header and the deflate output for `head` so far
-    compressor: zlib._Compress  # the deflate stream after `head`, copied for each request
+    gzip_head: bytes  # gzip header and the deflate blocks of `head`
+    level: int
     head_crc: int
     head_size: int
 
@@ -45,17 +46,17 @@ class KeptPage:
         head, _, rest = page.partition(_TOKEN_MARK)
         compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
         head_bytes = head.encode()
-        started = compressor.compress(head_bytes)
-        return cls(head, _TOKEN_MARK + rest, _GZIP_HEADER + started, compressor, zlib.crc32(head_bytes),
-                   len(head_bytes))
+        blocks = compressor.compress(head_bytes) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return cls(head, _TOKEN_MARK + rest, _GZIP_HEADER + blocks, level, zlib.crc32(head_bytes), len(head_bytes))
 
     def text(self, token: str) -> str:
         return self.head + self.tail.replace(_TOKEN_MARK, token)
 
     def gzipped(self, token: str) -> bytes:
         tail = self.tail.replace(_TOKEN_MARK, token).encode()
-        stream = self.compressor.copy()
-        return b"".join((self.gzip_head, stream.compress(tail), stream.flush(), struct.pack(
+        # A small window and state: copying the head's compressor cost more than compressing it all.
+        compressor = zlib.compressobj(self.level, zlib.DEFLATED, -9, 1)
+        return b"".join((self.gzip_head, compressor.compress(tail), compressor.flush(), struct.pack(
             "<II", zlib.crc32(tail, self.head_crc), (self.head_size + len(tail)) & 0xFFFFFFFF)))
 
 
