@@ -12,7 +12,7 @@ BUFFER_LIMIT = 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
-    static_folder = Path(app.static_folder)
+    static_folder = Path(app.static_folder)  # type: ignore[arg-type] # the app keeps its static folder
 
     @cache
     def version(filename: str) -> str:

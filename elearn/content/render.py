@@ -131,7 +131,7 @@ class _ListAfterParagraph(Preprocessor):
         output: list[str] = []
         previous_prefix, previous_text = "", ""
         for line in lines:
-            prefix, text = _QUOTE_PREFIX.match(line).groups()
+            prefix, text = _QUOTE_PREFIX.match(line).groups()  # type: ignore[union-attr] # matches every line
             if (_LIST_ITEM.match(text) and previous_text.strip() and not _LIST_ITEM.match(previous_text)
                     and prefix.replace(" ", "") == previous_prefix.replace(" ", "")
                     and not previous_text.startswith((" ", "\t"))):

@@ -160,7 +160,7 @@ def api_tokens():
     units = access.visible_units(db_session(), current_user, "official", kinds=REPORT_KINDS)
     form = TokenForm(units=units)
     if form.validate_on_submit():
-        unit = unit_or_404(form.unit_id.data)
+        unit = unit_or_404(form.unit_id.data)  # type: ignore[arg-type] # a validated choice
         _token, plain = tokens.create_token(db_session(), name=form.name.data, unit=unit, days=form.days.data,
                                             actor_id=current_user.id, now=utcnow())
         session["new_api_token"] = plain  # shown once, on the next page, then forgotten
