@@ -94,8 +94,8 @@ def _sync_course(session: Session, source: CourseSource, parsed, report: SyncRep
     else:
         report.updated.append(source.slug)
     renamed = {}
-    for name, data in source.media.items():
-        stored, _new = store_media(session, course, name, data, actor_id=None)
+    for name, data in source.media.items():  # read from the course's folder: bytes, never None
+        stored, _new = store_media(session, course, name, data, actor_id=None)  # type: ignore[arg-type]
         if stored != name:
             renamed[name] = stored
     revision = add_revision(session, course, rename_media(source.files, renamed), "sync", None,
