@@ -26,7 +26,7 @@ class QuizForm(Form):
     picked: dict[int, set[int]] | None = None  # the answers of a posted form (see `posted`)
 
     @classmethod
-    def posted(cls, formdata: MultiDict) -> "QuizForm":
+    def posted(cls, formdata: MultiDict) -> QuizForm:
         """A submitted quiz read whole: the answers in `picked`, the hidden fields, and the CSRF token,
         which `expired` checks here rather than before the view, so a page left open keeps its answers."""
         form = cls(formdata, meta={"csrf": False})
@@ -49,7 +49,7 @@ class QuizForm(Form):
         return False
 
     @classmethod
-    def fresh(cls, version_id: int) -> "QuizForm":
+    def fresh(cls, version_id: int) -> QuizForm:
         form = cls(formdata=None)
         form.idempotency_key.data = secrets.token_urlsafe(24)
         form.quiz_version_id.data = str(version_id)
