@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -48,8 +49,38 @@ def make_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        _queue_writers(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _queue_writers(engine: Engine) -> None:
+    """SQLite lets one transaction write at a time and makes the others retry after growing sleeps
+    (1 to 100 ms). Under load a thread holding the write lock also waits for the GIL, so those sleeps
+    made the slowest quiz posts take seconds. Threads of one process therefore take turns on a lock
+    from their first write to their commit or rollback: they queue instead of sleeping."""
+    gate = threading.RLock()
+    holders: set[int] = set()  # the DBAPI connections that hold a turn
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_turn(connection, _cursor, statement, _parameters, _context, _executemany):
+        key = id(connection.connection.dbapi_connection)
+        if key not in holders and statement.lstrip()[:6].upper() in _WRITES:
+            gate.acquire()
+            holders.add(key)
+
+    def _done(dbapi_connection) -> None:
+        if id(dbapi_connection) in holders:
+            holders.discard(id(dbapi_connection))
+            gate.release()
+
+    event.listen(engine, "commit", lambda connection: _done(connection.connection.dbapi_connection))
+    event.listen(engine, "rollback", lambda connection: _done(connection.connection.dbapi_connection))
+    # However a transaction ends, its connection goes back to the pool: never keep the turn past that.
+    event.listen(engine.pool, "checkin", lambda dbapi_connection, _record: _done(dbapi_connection))
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
 def create_private_sqlite_file(url: str) -> None:
