@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -219,3 +220,15 @@ class AuthActions:
 def auth(client, villages):
     return AuthActions(client, villages)
 
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves time.time forward without sleeping (the rate limiter's and the counters' expiry follow
+    it); returns advance(seconds)."""
+    real = time.time
+    shift = [0.0]
+    monkeypatch.setattr(time, "time", lambda: real() + shift[0])
+
+    def advance(seconds: float) -> None:
+        shift[0] += seconds
+    return advance

@@ -22,18 +22,6 @@ from elearn.limit_store import SQLiteLimitStorage, uri_for
 ROUNDS = 300
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Moves time.time forward without sleeping (the counters' expiry follows it)."""
-    real = time.time
-    shift = [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + shift[0])
-
-    def advance(seconds: float) -> None:
-        shift[0] += seconds
-    return advance
-
-
 def _count(uri: str, start, values) -> None:
     storage = SQLiteLimitStorage(uri)
     start.wait()

@@ -4,8 +4,6 @@ right password, a trainer's one-time code always works, and X-Forwarded-For is b
 configured proxy."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from elearn import create_app
@@ -14,18 +12,6 @@ from tests.app.trainers import RESIDENT_PHONE, issue_code, make_resident, signed
 from tests.conftest import PASSWORD, csrf_token
 
 RIGHT_PASSWORD_NEW_BROWSER_WAIT = "hãy chờ"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Moves every clock forward (the rate limiter's storage too) without sleeping."""
-    real = time.time
-    shift = [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + shift[0])
-
-    def advance(seconds: float) -> None:
-        shift[0] += seconds
-    return advance
 
 
 @pytest.fixture
