@@ -80,8 +80,11 @@ def test_no_connection_is_opened_before_the_workers_fork(scratch, tmp_path):
             connection.request("GET", "/healthz")
             assert connection.getresponse().status == 200
             connection.close()
-        master, *workers = server.pids()
+        # gunicorn starts its workers one after the other: on a busy machine the second may still be
+        # on its way when the first has answered.
+        workers = wait_for_workers(server, 2)
         assert len(workers) == 2
+        master = server.process.pid
         in_master = database_handles(master, database)
         in_workers = [database_handles(pid, database) for pid in workers]
         assert any(in_workers), "the check must see the workers' own connections"
