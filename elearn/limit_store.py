@@ -37,6 +37,7 @@ from limits.storage import Storage
 
 SCHEME = "elearn+sqlite"
 PURGE_EVERY = 60.0  # seconds between deletions of expired counters (per process)
+SETUP_WAIT = 10.0  # seconds a worker waits for another's lock, on opening and on every statement
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counters (
     key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"""
@@ -47,6 +48,23 @@ _INCREMENT = """INSERT INTO counters (key, value, expires) VALUES (:key, :amount
         value = CASE WHEN counters.expires <= :now THEN excluded.value ELSE counters.value + excluded.value END,
         expires = CASE WHEN counters.expires <= :now THEN excluded.expires ELSE counters.expires END
     RETURNING value"""
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """WAL is kept in the file, so only the first opening switches; but that switch answers "database
+    is locked" at once, without SQLite's busy wait, while another worker holds a lock (two workers
+    starting together on a new file: seen in CI). So it is retried here for as long as a statement
+    would wait."""
+    deadline = time.monotonic() + SETUP_WAIT
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def uri_for(folder: str | Path) -> str:
@@ -73,8 +91,8 @@ class SQLiteLimitStorage(Storage):
         if getattr(local, "pid", None) != os.getpid():
             _create_private(Path(self.path))
             # Autocommit: each statement is its own short transaction; wait for another worker's.
-            local.connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            local.connection.execute("PRAGMA journal_mode=WAL")
+            local.connection = sqlite3.connect(self.path, timeout=SETUP_WAIT, isolation_level=None)
+            _switch_to_wal(local.connection)
             local.connection.execute("PRAGMA synchronous=NORMAL")
             local.connection.execute(_SCHEMA)
             local.pid = os.getpid()

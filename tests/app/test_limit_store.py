@@ -7,8 +7,10 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import threading
 import time
 from contextlib import closing
+from urllib.parse import unquote, urlparse
 
 import pytest
 from limits import parse
@@ -42,6 +44,21 @@ def test_two_processes_counting_the_same_key_see_one_count(tmp_path):
     # Every increment answered with a value no other got: none lost, none counted twice.
     assert sorted(seen) == list(range(1, 2 * ROUNDS + 1))
     assert SQLiteLimitStorage(uri).get("shared") == 2 * ROUNDS
+
+
+def test_a_worker_opening_the_file_while_another_writes_waits_instead_of_failing(tmp_path):
+    # Two workers starting together on a new file: the second's switch to WAL met the first's lock
+    # and failed at once with "database is locked" (SQLite does not busy-wait for that switch).
+    uri = uri_for(tmp_path)
+    other = sqlite3.connect(unquote(urlparse(uri).path), isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    releaser = threading.Timer(0.5, other.execute, ("COMMIT",))
+    releaser.start()
+    try:
+        assert SQLiteLimitStorage(uri).incr("opened", 60) == 1
+    finally:
+        releaser.join()
+        other.close()
 
 
 def test_a_window_ends_and_starts_again_from_one(tmp_path, clock):
