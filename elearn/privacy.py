@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from elearn import form_keys
 from elearn.audit import audit
 from elearn.db import changed_rows
 from elearn.models import (AttemptAnswer, AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion,
@@ -187,7 +188,7 @@ def erase_account(session: Session, user: User, reason: str = "own_request") -> 
 
 # -- retention: `elearn privacy purge` ------------------------------------------------------------
 
-PURGED = ("audit_entries", "one_time_codes", "withdrawn_accounts", "pending_accounts")
+PURGED = ("audit_entries", "one_time_codes", "withdrawn_accounts", "pending_accounts", "used_form_keys")
 
 
 def _is_resident():
@@ -228,6 +229,7 @@ def purge(session: Session, now: datetime, days: dict[str, int]) -> dict[str, in
         for user in session.scalars(statement).all():
             erase_account(session, user, reason=key)
             removed[key] += 1
+    removed["used_form_keys"] = form_keys.purge(session, now)  # a day: a double tap's window is minutes
     removed["one_time_codes"] = changed_rows(session, delete(OneTimeCode).where(
         OneTimeCode.expires_at < now - timedelta(days=days["codes"])))
     removed["audit_entries"] = changed_rows(session, delete(AuditEvent).where(

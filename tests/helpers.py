@@ -11,6 +11,18 @@ from sqlalchemy import event, select
 from elearn.models import Course
 
 
+def shown_again(client, response, path: str | None = None) -> str:
+    """A refused form (Post/Redirect/Get, elearn.prg): the POST answers 303 to the GET of the same page,
+    which shows the form with what was typed and each message by its field. Returns that page."""
+    assert response.status_code == 303, f"{response.status_code}: {response.get_data(as_text=True)[:300]}"
+    location = response.headers["Location"]
+    if path is not None:
+        assert location == path, location
+    page = client.get(location)
+    assert page.status_code == 200, page.status_code
+    return page.get_data(as_text=True)
+
+
 def quiz_form(client, slug):
     """The hidden fields of the quiz page as a resident's browser would send them."""
     page = client.get(f"/courses/{slug}/quiz").get_data(as_text=True)

@@ -11,6 +11,7 @@ from elearn.records.codes import DIGITS, LIFETIME, MAX_TYPED_LENGTH, normalize_c
 
 from elearn.forms import ChoiceField, clean_text, DayField, Form, NewPasswordField, PhoneField, RadioChoiceField
 from elearn.inputs import whole_number
+from elearn.prg import KeyedForm
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
 from elearn.training.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -63,7 +64,7 @@ class ProfileFields(Form):
                             age=MIN_REGISTRATION_AGE))
 
 
-class RegistrationForm(ProfileFields):
+class RegistrationForm(KeyedForm, ProfileFields):
     guardian_age = GUARDIAN_CONSENT_BELOW  # for the page's hint
     password = NewPasswordField(_l("Mật khẩu (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
     consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))

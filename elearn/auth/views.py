@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from elearn.audit import audit
 from elearn.access import is_staff, needs_consent
@@ -15,9 +16,11 @@ from elearn.auth import guard, second_factor_views, services
 from elearn.auth.forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConsentForm, PasswordCheckForm,
                                ProfileForm, RegistrationForm, SignInForm)
 from elearn.db import db_session
+from elearn.extensions import csrf
+from elearn import prg
 from elearn.forms import password_message
 from elearn.i18n import LANGUAGE_COOKIE, local_today
-from elearn.models import Unit
+from elearn.models import Unit, UsedFormKey
 from elearn.models.types import utcnow
 from elearn.problems import Refused
 from elearn.records.codes import MAX_FAILED_ATTEMPTS, CodeNotAccepted
@@ -58,33 +61,67 @@ def _password_not_kept() -> str:
     return _("Vì an toàn, mật khẩu không được giữ lại. Hãy nhập lại mật khẩu.")
 
 
-def _register_page(form: RegistrationForm):
-    if request.method == "POST" and not form.password.errors:
-        form.password.errors = [_password_not_kept()]  # never sent back to the page: asked for again, plainly
-    return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
+def _register_refused(form: RegistrationForm, reused: UsedFormKey | None = None):
+    """The form again on its GET (Post/Redirect/Get), with what was typed but the password, asked for again plainly."""
+    if not form.password.errors:
+        form.password.errors = [_password_not_kept()]
+    page = lambda: render_template("auth/register.html", form=form)  # noqa: E731
+    return prg.refuse_reused(form, page) if reused else prg.refused(form, page, discard=True)
+
+
+def _signed_in_here(form: RegistrationForm | None = None):
+    """Someone signed in opens the registration page (Back from the course list after registering):
+    a page saying so, with the way on; a second tap of the form that made their account goes where the first did."""
+    if form is not None:
+        earlier = prg.earlier_use(form)
+        return (earlier and prg.repeat_redirect(earlier)) or redirect(url_for("auth.register"), code=303)
+    return render_template("auth/signed_in.html", sign_out_form=ConfirmForm())
+
+
+def _welcome(user, target: str):
+    session.clear()  # a fresh session at sign-in
+    login_user(user)
+    flash(_("Chào mừng %(name)s! Tài khoản của bạn đã sẵn sàng.", name=user.full_name), "success")
+    return redirect(target)
+
+
+def _register_again(form: RegistrationForm, earlier: UsedFormKey, phone: str, password: str):
+    """The same registration form sent again (a double tap): signed in and sent where the first one went,
+    when it made this phone's account lately and the password is that account's; else refused plainly."""
+    user = services.authenticate(db_session(), phone, password) if earlier.user_id else None
+    if user is not None and user.id == earlier.user_id and prg.repeat_redirect(earlier, user.id):
+        return _welcome(user, earlier.target)
+    return _register_refused(form, reused=earlier)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token: a double tap's second request may come with the session the first made
 def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("learn.courses"))
     form = RegistrationForm(villages=villages(), today=local_today())
+    if current_user.is_authenticated:
+        return _signed_in_here(form if request.method == "POST" else None)
+    if request.method == "GET":
+        prg.restore(form)
+        return render_template("auth/register.html", form=form)
     if not form.validate_on_submit():
-        return _register_page(form)
+        if form.csrf_token.errors:
+            raise CSRFError(form.csrf_token.errors[0])
+        return _register_refused(form)
     data = form.to_registration(current_app.config["PRIVACY_NOTICE_VERSION"])
     if refused := _too_many_phone_taken(form, data.phone):
         return refused
+    if (earlier := prg.claim_key(form)) is not None:
+        return _register_again(form, earlier, data.phone, data.password)
     try:
         user = services.register_resident(db_session(), data)
     except Refused:  # its one refusal: the phone has an account
         guard.count_phone_taken(data.phone)
         form.phone.errors.append(_("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ Tổ Công nghệ số "
                                    "cộng đồng giúp nếu quên mật khẩu."))
-        return render_template("auth/register.html", form=form), 400
-    session.clear()
-    login_user(user)
-    flash(_("Chào mừng %(name)s! Tài khoản của bạn đã sẵn sàng.", name=user.full_name), "success")
-    return redirect(url_for("learn.courses"))
+        return _register_refused(form)
+    target = url_for("learn.courses")
+    prg.settle_key(form, user.id, target)
+    return _welcome(user, target)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

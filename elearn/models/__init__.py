@@ -1,4 +1,5 @@
 """All models, imported here so that Base.metadata knows every table."""
+from elearn.models.form_keys import UsedFormKey
 from elearn.models.content import (COURSE_ORIGINS, COURSE_STATUSES, Choice, Course, CourseMedia, CourseRevision, Lesson,
                                    Question, QuizVersion)
 from elearn.models.people import (ADMIN, CODE_PURPOSES, PARENT_KIND, SEXES, STAFF_ROLES, UNIT_KINDS, ConsentRecord,
@@ -22,5 +23,5 @@ __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",
     "CourseCompletion", "Lesson", "LessonView", "PopulationFigure", "Question", "QuestionStat", "QuizAttempt",
     "QuizVersion", "RecoveryCode", "RequiredSet", "RoleAssignment", "SecondFactor", "SurveyResponse", "TrainedMonth",
-    "TrainedResident", "Unit", "User",
+    "TrainedResident", "Unit", "UsedFormKey", "User",
 ]

@@ -346,7 +346,7 @@ def test_purge_removes_what_is_past_its_period_once_and_prints_counts_only(app, 
     result = runner.invoke(args=["privacy", "purge"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("Removed: audit entries 1, one time codes 1, withdrawn accounts 1, "
-                                     "pending accounts 1")
+                                     "pending accounts 1, used form keys 0")
     for _id, phone, name in aged.values():
         assert phone not in result.output and name not in result.output
     db.expire_all()
@@ -363,4 +363,4 @@ def test_purge_removes_what_is_past_its_period_once_and_prints_counts_only(app, 
         {"trained_record_kept": False, "reason": "pending_accounts"}]
     again = runner.invoke(args=["privacy", "purge"])
     assert again.output.strip() == ("Removed: audit entries 0, one time codes 0, withdrawn accounts 0, "
-                                    "pending accounts 0")
+                                    "pending accounts 0, used form keys 0")
