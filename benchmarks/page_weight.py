@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ORIGIN = "http://localhost"  # where Flask's test client sends its requests
 BUDGET_BYTES = 30 * 1024
-PASSWORD = "lua nuoc tra binh 2025"
+PASSWORD = "mua xuan tren ruong bac thang"
 # <link rel=...> values the browser downloads when the page opens.
 FETCHED_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "mask-icon", "manifest", "preload",
                 "modulepreload"}
@@ -206,7 +206,7 @@ def register_resident(app, client) -> None:
     response = client.post("/register", data={
         "csrf_token": csrf_token(client, "/register"), "full_name": "Nguyễn Thị Lan", "phone": "0912 345 678",
         "birth_date": "1975-03-25", "sex": "female", "village_id": str(village), "password": PASSWORD,
-        "consent": "y",
+        "confirm_password": PASSWORD, "consent": "y",
     })
     if response.status_code != 302:
         raise SystemExit(f"registration failed ({response.status_code})")

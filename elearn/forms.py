@@ -1,22 +1,26 @@
 """The form base and fields shared by every blueprint: no control characters in any text field,
-Vietnamese phones, dates typed either way, passwords, choices of ids in ASCII digits."""
+Vietnamese phones, birth dates in three boxes, passwords, choices of ids in ASCII digits."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from markupsafe import Markup
+from wtforms import Field, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
+from wtforms.widgets import html_params
 
 from elearn.inputs import has_control, parse_id
+from elearn.training import dates
 from elearn.training.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from elearn.training.phones import InvalidPhone, normalize_phone
 
 CONTROL_MESSAGE = _l("Ô này có ký tự không hợp lệ (ký tự điều khiển), nay đã được bỏ đi. "
                      "Hãy kiểm tra lại rồi gửi lần nữa.")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -67,33 +71,108 @@ class PhoneField(StringField):
                 _l("Số điện thoại chưa đúng. Hãy nhập số di động 10 chữ số, ví dụ 0912 345 678.")) from None
 
 
-class DayField(StringField):
-    """A date from <input type="date"> (yyyy-mm-dd) or typed by hand as dd/mm/yyyy."""
+DATE_PART_LENGTHS = {"day": dates.MAX_PART_LENGTH, "month": 10, "year": 10}  # a whole date fits the day box
+DATE_PART_NAMES = {"day": _l("Ngày"), "month": _l("Tháng"), "year": _l("Năm")}
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"type": "date", "autocomplete": "bday", "min": "1900-01-01"})
+
+class BirthDateField(Field):
+    """A birth date in three plain boxes, ngày / tháng / năm (numeric keyboard), read by
+    elearn.training.dates: `.day` is the date understood, or None. What was typed always comes back
+    in the boxes (a whole date typed in the day box is spread over the three once understood). A form
+    from an older page that sends one `birth_date` text is read the same way. Rendered by
+    macros.html's `date_field`, which also says back the date understood in words."""
+
+    def __init__(self, label=None, validators=None, autofill=True, **kwargs):
         super().__init__(label, validators, **kwargs)
+        self.autofill = autofill  # False on a form filled in for someone else (the trainer's own birthday)
         self.day: date | None = None
+        self.parts: tuple[str, str, str] = ("", "", "")
+        self.parsed: dates.TypedDate | None = None
+        self.typed = False
 
-    def process_data(self, value):
-        self.data = value.isoformat() if isinstance(value, date) else value
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.day = data if isinstance(data, date) else None
+        self.parts = (str(self.day.day), str(self.day.month), str(self.day.year)) if self.day else ("", "", "")
+        self.parsed, self.typed = None, False
+        if formdata is not None:
+            keys = [f"{self.name}-{part}" for part in dates.PARTS]
+            values = formdata.getlist(self.name)
+            if any(key in formdata for key in keys):
+                values = [formdata.get(key) for key in keys]
+            if len(values) == len(dates.PARTS):  # the three boxes (as a kept draft holds them too)
+                typed = [_shown(value, DATE_PART_LENGTHS[part]) for value, part in zip(values, dates.PARTS)]
+                self.parsed = dates.parse_date_parts(*typed)
+            else:  # one text, from an older page or a script
+                typed = [_shown(values[0] if values else "", dates.MAX_PART_LENGTH), "", ""]
+                self.parsed = dates.parse_date_text(typed[0])
+            self.typed, self.day = True, self.parsed.day
+            whole = not typed[1].strip() and not typed[2].strip()
+            self.parts = self.parsed.parts if self.parsed.parts and whole else (typed[0], typed[1], typed[2])
+            self.raw_data = list(self.parts)  # what elearn.prg keeps of a refused form, and gives back
+        self.data = self.day
 
     def pre_validate(self, form):
-        self.day = None
-        text = (self.data or "").strip()
-        if not text:
-            raise ValidationError(_l("Vui lòng nhập ngày sinh."))
-        for pattern in DATE_FORMATS:
-            try:
-                self.day = datetime.strptime(text, pattern).date()
-                break
-            except ValueError:
-                continue
-        if self.day is None or self.day.year < 1900:
-            self.day = None
-            raise ValidationError(_l("Ngày không đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 25/03/1970."))
-        # Show what was understood in the input's own format, so a re-rendered form keeps it.
-        self.data = self.day.isoformat()
+        if self.parsed is None and self.day is None:
+            self.parsed = dates.TypedDate(problem="missing", bad=frozenset(dates.PARTS))
+        if self.parsed is not None and self.parsed.problem:
+            raise ValidationError(date_message(self.parsed, getattr(form, "today", None) or date.today()))
+
+    def bad_parts(self) -> frozenset[str]:
+        """The boxes to mark as wrong: the ones the problem is in, or all three for a date that is
+        a date but not a possible one (in the future, too young)."""
+        if self.parsed is not None and self.parsed.problem:
+            return self.parsed.bad
+        return frozenset(dates.PARTS) if self.errors else frozenset()
+
+    def boxes(self) -> list[tuple[str, str, Markup]]:
+        """(part, visible label, <input>) for ngày, tháng, năm."""
+        bad = self.bad_parts()
+        found = []
+        for part, value in zip(dates.PARTS, self.parts):
+            attributes = {
+                "type": "text", "inputmode": "numeric", "id": f"{self.id}-{part}", "name": f"{self.name}-{part}",
+                "value": value, "maxlength": DATE_PART_LENGTHS[part], "spellcheck": "false",
+                "autocomplete": f"bday-{part}" if self.autofill else "off",
+                "aria-invalid": "true" if part in bad else "false"}
+            found.append((part, DATE_PART_NAMES[part], Markup(f"<input {html_params(**attributes)}>")))
+        return found
+
+    def understood(self) -> str | None:
+        """The date understood, in words, once the person has sent the form."""
+        if not (self.typed and self.day):
+            return None
+        return _("Đã hiểu là: ngày %(day)s tháng %(month)s năm %(year)s.",
+                 day=str(self.day.day), month=str(self.day.month), year=str(self.day.year))
+
+
+def _shown(text: str | None, length: int) -> str:
+    """What a person typed in a box, as it goes back into the box: cut to its length, control characters out."""
+    return "".join(ch for ch in (text or "")[:length] if not has_control(ch))
+
+
+def date_message(parsed: dates.TypedDate, today: date):
+    """What to tell a person whose date was not understood (a TypedDate with a problem)."""
+    if parsed.problem == "two_digit_year":
+        guess = dates.two_digit_year_guess(parsed.values["typed"], today)
+        if guess:
+            return _l("Năm sinh cần đủ 4 chữ số. Bạn ghi \u201c%(typed)s\u201d: có phải năm %(year)d? "
+                      "Hãy ghi đủ, ví dụ %(year)d.", typed=parsed.values["typed"], year=guess)
+        return _l("Năm sinh cần đủ 4 chữ số (bạn ghi \u201c%(typed)s\u201d). Hãy ghi đủ, ví dụ 1985.",
+                  typed=parsed.values["typed"])
+    if parsed.problem == "no_such_day":
+        return _l("Tháng %(month)d năm %(year)d không có ngày %(day)d. Hãy kiểm tra lại ngày.", **parsed.values)
+    return {
+        "missing": _l("Vui lòng nhập ngày sinh."),
+        "incomplete": _l("Ngày sinh chưa đủ. Hãy nhập cả ngày, tháng và năm."),
+        "bad_day": _l("Ngày phải là số từ 1 đến 31."),
+        "bad_month": _l("Tháng phải là số từ 1 đến 12."),
+        "bad_year": _l("Năm sinh chưa đúng: hãy ghi đủ 4 chữ số, ví dụ 1985."),
+        "unknown": _l("Chưa đọc được ngày sinh này. Hãy ghi ngày, tháng, năm bằng số vào ba ô, ví dụ 25, 3, 1970."),
+    }[parsed.problem]
 
 
 class NewPasswordField(PasswordField):

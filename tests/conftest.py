@@ -22,7 +22,7 @@ from elearn.migrate import upgrade
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_COURSES = FIXTURES / "courses"
-PASSWORD = "lua nuoc tra binh 2025"
+PASSWORD = "mua xuan tren ruong bac thang"  # not the page's example (luanuoctrabinh2025): refused
 # Cheap argon2 for speed; production uses OWASP's minimum (elearn.auth.hashing, app/test_password_hashing.py).
 TEST_HASHING = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 # The stored hash of PASSWORD for the accounts test helpers make without a request (no app to hash with).
@@ -196,6 +196,8 @@ class AuthActions:
             "consent": "y",
         }
         data.update(changes)
+        if "password" in data:
+            data.setdefault("confirm_password", data["password"])  # typed twice, the same, unless a test says
         return {key: value for key, value in data.items() if value is not None}
 
     def register(self, **changes):

@@ -9,7 +9,8 @@ from elearn.auth.services import Registration
 from elearn.models import SEXES
 from elearn.records.codes import DIGITS, LIFETIME, MAX_TYPED_LENGTH, normalize_code
 
-from elearn.forms import ChoiceField, clean_text, DayField, Form, NewPasswordField, PhoneField, RadioChoiceField
+from elearn.forms import (BirthDateField, ChoiceField, clean_text, Form, NewPasswordField, PhoneField,
+                          RadioChoiceField)
 from elearn.inputs import whole_number
 from elearn.prg import KeyedForm
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, MIN_REGISTRATION_AGE, age_on
@@ -32,6 +33,19 @@ def check_birth_date(day, today, too_young_message) -> None:
         raise ValidationError(_l("Ngày sinh chưa đúng. Hãy kiểm tra lại năm sinh."))
 
 
+def check_confirmation(password, confirmation) -> None:
+    """The new password typed twice, the same both times (a typo would lock the person out). Not
+    checked when the password itself was refused: both boxes are typed again anyway, nor when the
+    page that sent the form had no second box (an older page still open on a phone)."""
+    if password.errors or not password.data or not confirmation.raw_data:
+        return
+    if not confirmation.data:
+        raise ValidationError(_l("Vui lòng nhập lại mật khẩu vào ô này, giống hệt ô trên."))
+    if confirmation.data != password.data:
+        raise ValidationError(_l("Hai mật khẩu chưa giống nhau. Hãy nhập lại cả hai ô (có thể bấm \u201cHiện mật "
+                                 "khẩu\u201d để xem mình đã gõ gì)."))
+
+
 class ProfileFields(Form):
     full_name = StringField(
         _l("Họ và tên"),
@@ -41,7 +55,7 @@ class ProfileFields(Form):
         render_kw={"autocomplete": "name", "maxlength": 120},
     )
     phone = PhoneField(_l("Số điện thoại"))
-    birth_date = DayField(_l("Ngày sinh"))
+    birth_date = BirthDateField(_l("Ngày sinh"))
     sex = RadioChoiceField(_l("Giới tính"), choices=SEX_CHOICES, message=_l("Vui lòng chọn Nam hoặc Nữ."))
     village_id = ChoiceField(_l("Thôn / tổ dân phố nơi bạn ở"), coerce=whole_number,
                              message=_l("Vui lòng chọn thôn nơi bạn ở."))
@@ -67,8 +81,13 @@ class ProfileFields(Form):
 class RegistrationForm(KeyedForm, ProfileFields):
     guardian_age = GUARDIAN_CONSENT_BELOW  # for the page's hint
     password = NewPasswordField(_l("Mật khẩu (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
+    confirm_password = PasswordField(_l("Nhập lại mật khẩu"), render_kw={"autocomplete": "new-password",
+                                                                      "maxlength": MAX_LENGTH})
     consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân."))
     guardian_consent = BooleanField(_l("Cha, mẹ hoặc người giám hộ của tôi đồng ý cho tôi đăng ký."))
+
+    def validate_confirm_password(self, field):
+        check_confirmation(self.password, field)
 
     def validate_consent(self, field):
         if not field.data:
@@ -118,6 +137,11 @@ class ChangePasswordForm(Form):
                                      validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))],
                                      render_kw={"autocomplete": "current-password"})
     new_password = NewPasswordField(_l("Mật khẩu mới (ít nhất %(count)d ký tự)", count=MIN_LENGTH))
+    confirm_password = PasswordField(_l("Nhập lại mật khẩu mới"), render_kw={"autocomplete": "new-password",
+                                                                          "maxlength": MAX_LENGTH})
+
+    def validate_confirm_password(self, field):
+        check_confirmation(self.new_password, field)
 
     def password_owner(self) -> dict:
         user = current_user

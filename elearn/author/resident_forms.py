@@ -6,7 +6,7 @@ from wtforms import BooleanField, SelectChoice, StringField
 from wtforms.validators import ValidationError
 
 from elearn.auth.forms import SEX_CHOICES, check_birth_date
-from elearn.forms import ChoiceField, DayField, Form, PhoneField, RadioChoiceField, clean_text
+from elearn.forms import BirthDateField, ChoiceField, Form, PhoneField, RadioChoiceField, clean_text
 from elearn.inputs import parse_number, whole_number
 from elearn.learn.forms import QuizForm
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, age_on
@@ -20,10 +20,11 @@ class InPersonRegistrationForm(Form):
     their own with a one-time code. Consent is given to the trainer, who ticks the box after reading
     the privacy notice to the person."""
 
+    guardian_age = GUARDIAN_CONSENT_BELOW  # for the page's hint
     full_name = StringField(_l("Họ và tên người dân"), filters=[clean_text],
                             render_kw={"autocomplete": "off", "maxlength": 120})
     phone = PhoneField(_l("Số điện thoại của người dân"))
-    birth_date = DayField(_l("Ngày sinh"))
+    birth_date = BirthDateField(_l("Ngày sinh"), autofill=False)  # the person's, not the trainer's
     sex = RadioChoiceField(_l("Giới tính"), choices=SEX_CHOICES, message=_l("Vui lòng chọn Nam hoặc Nữ."))
     village_id = ChoiceField(_l("Thôn / tổ dân phố nơi người dân ở"), coerce=whole_number,
                              message=_l("Vui lòng chọn thôn nơi người dân ở (trong các thôn bạn phụ trách)."))
@@ -59,7 +60,8 @@ class InPersonRegistrationForm(Form):
 
     def validate_guardian_consent(self, field):
         if self.needs_guardian() and not field.data:
-            raise ValidationError(_l("Người này chưa đủ 16 tuổi: cần cha, mẹ hoặc người giám hộ đồng ý."))
+            raise ValidationError(_l("Người này chưa đủ %(age)d tuổi: cần cha, mẹ hoặc người giám hộ đồng ý.",
+                                     age=GUARDIAN_CONSENT_BELOW))
 
 
 def search_text(raw: str | None) -> str:

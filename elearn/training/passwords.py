@@ -12,6 +12,8 @@ MAX_LENGTH = 128
 _COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 # The example in the password hint of the registration and code pages (auth/register.html, code.html).
 HINT_EXAMPLES = ("luanuoctrabinh2025",)
+DATE_WORDS = ("ngay", "thang", "nam", "sinh")  # 'ngày 12 tháng 5 năm 1985' is the birth date too
+FEW_AROUND = 3  # '12051985ab' is the birth date with two letters: refused
 
 
 @cache
@@ -30,11 +32,29 @@ def password_problem(password: str, *, phone: str | None = None, full_name: str 
         return "too_long"
     if password.lower() in common_passwords() or len(set(password)) <= 2:
         return "too_common"
-    if password.strip().casefold() in HINT_EXAMPLES:
+    if squeeze(password) in {squeeze(example) for example in HINT_EXAMPLES}:  # 'Lúa nước trà bình 2025' too
         return "example"
-    if squeeze(password) in personal_forms(phone, full_name, birth_date):
+    if is_personal(password, phone, full_name, birth_date):
         return "personal"
     return None
+
+
+def is_personal(password: str, phone: str | None = None, full_name: str | None = None,
+                birth_date: date | None = None) -> bool:
+    """The person's phone, name or birth date however written ('0912 345 678', '+84912345678',
+    'ngày 12 tháng 5 năm 1985', '12/05/85', '1985-05-12'), alone or with a few characters around it
+    ('12051985ab'). A phrase that only contains one of them is fine ('0912345678 la so cua me')."""
+    squeezed = squeeze(password)
+    names, numbers = name_forms(full_name), number_forms(phone, birth_date)
+    if squeezed in names | numbers:
+        return True
+    digits_only = squeezed
+    for word in DATE_WORDS:
+        digits_only = digits_only.replace(word, "")
+    if digits_only in numbers:
+        return True
+    return any(len(form) >= 6 and len(squeezed.replace(form, "", 1)) < FEW_AROUND
+               for form in numbers if form in squeezed)
 
 
 def squeeze(text: str) -> str:
@@ -45,16 +65,26 @@ def squeeze(text: str) -> str:
 
 def personal_forms(phone: str | None, full_name: str | None, birth_date: date | None) -> set[str]:
     """The person's own details as people type them, squeezed."""
+    return name_forms(full_name) | number_forms(phone, birth_date)
+
+
+def name_forms(full_name: str | None) -> set[str]:
+    if not full_name:
+        return set()
+    words = squeeze_words(full_name)
+    return {form for form in ("".join(words), "".join(words[-1:] + words[:-1])) if form}  # 'Lan Nguyễn Thị' too
+
+
+def number_forms(phone: str | None, birth_date: date | None) -> set[str]:
+    """The phone with or without 0, 84 or +84, and the birth date in every order people write it
+    (ddmmyyyy, yyyymmdd, mmddyyyy, ddmmyy, yymmdd, with or without leading zeros)."""
     forms: set[str] = set()
     if phone:
-        national = phone.removeprefix("+84")
+        national = phone.removeprefix("+84").removeprefix("0")
         forms |= {national, "0" + national, "84" + national}
-    if full_name:
-        words = squeeze_words(full_name)
-        forms |= {"".join(words), "".join(words[-1:] + words[:-1])}  # 'Lan Nguyễn Thị' too
     if birth_date:
         d, m, y = birth_date.day, birth_date.month, birth_date.year
-        for day, month in {(f"{d:02d}", f"{m:02d}"), (str(d), str(m))}:
+        for day, month in {(f"{d:02d}", f"{m:02d}"), (str(d), str(m)), (f"{d:02d}", str(m)), (str(d), f"{m:02d}")}:
             for year in (str(y), f"{y % 100:02d}"):
                 forms |= {day + month + year, year + month + day, month + day + year}
     return {form for form in forms if form}

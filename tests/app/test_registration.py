@@ -42,7 +42,9 @@ def test_consent_is_recorded_with_time_and_notice_version(auth, db, app):
 def test_the_form_uses_phone_keyboards_and_an_unticked_consent(client, villages):
     page = client.get("/register").get_data(as_text=True)
     assert re.search(r'<input[^>]*type="tel"[^>]*name="phone"|<input[^>]*name="phone"[^>]*type="tel"', page)
-    assert re.search(r'<input[^>]*name="birth_date"[^>]*type="date"|<input[^>]*type="date"[^>]*name="birth_date"', page)
+    for part in ("day", "month", "year"):  # three plain boxes with the numbers keyboard, not type="date" (mm/dd/yyyy)
+        box = re.search(rf'<input[^>]*name="birth_date-{part}"[^>]*>', page).group(0)
+        assert 'type="text"' in box and 'inputmode="numeric"' in box and f'autocomplete="bday-{part}"' in box
     consent = re.search(r'<input[^>]*name="consent"[^>]*>', page).group(0)
     assert "checked" not in consent
     assert '<label for="phone">Số điện thoại</label>' in page
@@ -53,11 +55,11 @@ def test_the_form_uses_phone_keyboards_and_an_unticked_consent(client, villages)
     ({"phone": "0212 345 678"}, "phone", "Số điện thoại chưa đúng"),
     ({"phone": ""}, "phone", "Vui lòng nhập số điện thoại"),
     ({"birth_date": (date.today() + timedelta(days=3)).isoformat()}, "birth_date", "không thể sau ngày hôm nay"),
-    ({"birth_date": "2001-02-30"}, "birth_date", "Ngày không đúng"),
-    ({"birth_date": "31/13/1980"}, "birth_date", "Ngày không đúng"),
-    ({"birth_date": "hôm qua"}, "birth_date", "Ngày không đúng"),
+    ({"birth_date": "2001-02-30"}, "birth_date", "Tháng 2 năm 2001 không có ngày 30"),
+    ({"birth_date": "31/13/1980"}, "birth_date", "Tháng phải là số từ 1 đến 12"),
+    ({"birth_date": "hôm qua"}, "birth_date", "Chưa đọc được ngày sinh"),
     ({"birth_date": (date.today() - timedelta(days=14 * 365)).isoformat()}, "birth_date", "đủ 15 tuổi"),
-    ({"birth_date": "1850-01-01"}, "birth_date", "Ngày không đúng"),
+    ({"birth_date": "1850-01-01"}, "birth_date", "Năm sinh chưa đúng"),
     ({"password": "abc123"}, "password", "ít nhất 8 ký tự"),
     ({"password": "12345678"}, "password", "quá dễ đoán"),
     ({"consent": None}, "consent", "Bạn cần đánh dấu ô này"),
@@ -113,10 +115,11 @@ def test_sex_is_a_labelled_group_of_large_choices(client, villages):
     assert page.count('<label class="check"><input id="sex-') == 2
 
 
-def test_only_residents_under_16_are_asked_for_a_guardians_consent(client, auth):
-    assert "guardian_consent" not in client.get("/register").get_data(as_text=True)
-    page = shown_again(client, auth.register(phone="123"))
-    assert "guardian_consent" not in page
+def test_the_guardians_box_is_there_before_sending_with_its_plain_rule(client, auth):
+    # A 15-year-old sees it before tapping "Đăng ký" (issue 9), even with JavaScript off; forms.js hides it from 16.
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="guardian_consent"' in page and "Nếu bạn dưới 16 tuổi" in page
+    assert re.search(r'<div data-guardian data-date="birth_date" data-today="\d{4}-\d\d-\d\d" data-below="16">', page)
 
 
 # A password people around the resident could guess.

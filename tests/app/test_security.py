@@ -57,7 +57,7 @@ def test_the_language_switch_keeps_the_resident_on_their_page_and_refuses_other_
 def test_passwords_are_stored_as_argon2id_hashes(db, auth):
     auth.register()
     stored = db.scalar(select(User.password_hash))
-    assert stored.startswith("$argon2id$") and "lua nuoc" not in stored
+    assert stored.startswith("$argon2id$") and "mua xuan" not in stored
 
 
 def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(app, db, auth):
@@ -72,7 +72,7 @@ def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(app, db, auth):
                            "PASSWORD_HASH_PARAMETERS": {"time_cost": 2, "memory_cost": 2048, "parallelism": 1}})
     try:
         browser = stronger.test_client()
-        assert browser.post("/sign-in", data={"phone": "0912345678", "password": "lua nuoc tra binh 2025",
+        assert browser.post("/sign-in", data={"phone": "0912345678", "password": "mua xuan tren ruong bac thang",
                                               "csrf_token": csrf_token(browser, "/sign-in")}).status_code == 302
         db.expire_all()
         new = db.scalar(select(User.password_hash))
@@ -98,10 +98,12 @@ def cookies_after_sign_in(app) -> dict[str, str]:
     token = csrf_token(client, "/register")
     client.post("/register", data={"full_name": "Nguyễn Thị Lan", "phone": "0912 345 678", "birth_date": "1975-03-25",
                                    "sex": "female", "village_id": str(_a_village(app)),
-                                   "password": "lua nuoc tra binh 2025", "consent": "y", "csrf_token": token})
+                                   "password": "mua xuan tren ruong bac thang",
+                                   "confirm_password": "mua xuan tren ruong bac thang", "consent": "y",
+                                   "csrf_token": token})
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/me")})
     headers = []
-    response = client.post("/sign-in", data={"phone": "0912345678", "password": "lua nuoc tra binh 2025",
+    response = client.post("/sign-in", data={"phone": "0912345678", "password": "mua xuan tren ruong bac thang",
                                              "remember": "y", "csrf_token": csrf_token(client, "/sign-in")})
     assert response.status_code == 302
     headers += response.headers.getlist("Set-Cookie")

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 FULL_NAME = "Lê Thị Ánh Tuyết"
 INITIALS = "L. T. Á. T."
 PHONE_TYPED = "0912 345 678"
-BIRTH_DATE = "1968-07-15"  # what <input type="date"> takes; the resident sees 15/07/1968
-PASSWORD = "lua nuoc tra binh 2025"
+BIRTH_DATE = ("15", "07", "1968")  # ngày / tháng / năm, three plain boxes
+PASSWORD = "mua xuan tren ruong bac thang"  # not the page's example
 
 
 def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phone, villages, tmp_path):
@@ -37,10 +37,12 @@ def test_resident_registers_learns_and_gets_a_certificate(app, live_server, phon
     assert horizontal_overflow(page) <= 0, "the registration form is wider than the phone"
     page.get_by_label("Họ và tên").fill(FULL_NAME)
     page.get_by_label("Số điện thoại").press_sequentially(PHONE_TYPED)
-    page.get_by_label("Ngày sinh").fill(BIRTH_DATE)
+    for label, value in zip(("Ngày", "Tháng", "Năm"), BIRTH_DATE):
+        page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Nữ", exact=True).check()
     page.get_by_label("Thôn / tổ dân phố nơi bạn ở").select_option(label=village_name(app, villages[0]))
     page.get_by_label("Mật khẩu (ít nhất 8 ký tự)").fill(PASSWORD)
+    page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
     page.get_by_label("Tôi đã đọc và đồng ý với Thông báo về dữ liệu cá nhân.").check()
     page.get_by_role("button", name="Đăng ký").tap()
 

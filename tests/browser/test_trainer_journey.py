@@ -57,7 +57,9 @@ def test_a_trainer_registers_a_resident_who_sets_a_password_and_they_finish_the_
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký cho người dân")
     page.get_by_label("Họ và tên người dân").fill(RESIDENT_NAME)
     page.get_by_label("Số điện thoại của người dân").press_sequentially(RESIDENT_PHONE)
-    page.get_by_label("Ngày sinh").fill("1979-09-02")
+    page.get_by_label("Ngày", exact=True).fill("2")  # three plain boxes: ngày / tháng / năm
+    page.get_by_label("Tháng", exact=True).fill("9")
+    page.get_by_label("Năm", exact=True).fill("1979")
     page.get_by_label("Nữ", exact=True).check()
     page.get_by_label("Thôn / tổ dân phố nơi người dân ở").select_option(label=village_name(app, villages[0]))
     fits(page, "the registration form")
@@ -65,6 +67,8 @@ def test_a_trainer_registers_a_resident_who_sets_a_password_and_they_finish_the_
     # The consent box was left unticked: refused, with everything typed still there.
     expect(page.locator("#consent-error")).to_contain_text("Hãy đọc Thông báo về dữ liệu cá nhân")
     expect(page.get_by_label("Họ và tên người dân")).to_have_value(RESIDENT_NAME)
+    expect(page.get_by_label("Năm", exact=True)).to_have_value("1979")
+    expect(page.locator("#birth_date-understood")).to_have_text("Đã hiểu là: ngày 2 tháng 9 năm 1979.")
     page.get_by_label("Tôi đã đọc Thông báo về dữ liệu cá nhân cho người này nghe, và họ đồng ý.").check()
     page.get_by_role("button", name="Đăng ký và lấy mã").tap()
     code_box = page.locator("#one-time-code")
