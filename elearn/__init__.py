@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     assets.init_app(app)
 
     from elearn.admin.views import bp as admin_bp
+    from elearn.alerts.views import bp as alerts_bp
     from elearn.api.views import bp as api_bp
     from elearn.auth.second_factor_views import bp as second_factor_bp
     from elearn.auth.views import bp as auth_bp
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(learn_bp)
     app.register_blueprint(author_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(alerts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # token-authenticated JSON only: no cookie-authenticated route may live there

@@ -12,13 +12,14 @@ from functools import wraps
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from elearn.db import db_session
 from elearn.extensions import login_manager
-from elearn.models import ADMIN, ApiToken, Unit, User
+from elearn.models import ADMIN, Alert, ApiToken, Unit, User
 from elearn.models.types import utcnow
 from elearn.reports.tokens import token_for_bearer
+from elearn.training import alerts as alert_rules
 
 
 def roles_of(user: User) -> frozenset[str]:
@@ -91,6 +92,45 @@ def residents_in_scope(user: User) -> Select:
 def resident_in_scope(session: Session, user: User, resident_id: int) -> User | None:
     """The resident `resident_id` if `user` may act for them as a trainer, else None (answer 404)."""
     return session.scalar(residents_in_scope(user).where(User.id == resident_id))
+
+
+def scoped_any(statement: Select, user: User, roles: tuple[str, ...], unit_column) -> Select:
+    """`statement` filtered to rows whose `unit_column` lies in `user`'s scope as any of `roles`."""
+    if is_admin(user):
+        return statement
+    roots = [a.unit for a in user.assignments if a.role in roles and a.unit is not None]
+    return statement.where(unit_column.in_(select(Unit.id).where(in_subtree(roots))))
+
+
+def alert_units(session: Session, user: User) -> list[Unit]:
+    """The units `user` may post a scam alert for: a trainer's villages, an official's province,
+    communes and villages (elearn.training.alerts), each within their own scope."""
+    found: dict[int, Unit] = {}
+    for role in alert_rules.POSTING_ROLES:
+        if may_act_as(user, role):
+            found.update((unit.id, unit) for unit in visible_units(session, user, role, alert_rules.kinds_for({role})))
+    order = {kind: i for i, kind in enumerate(("province", "commune", "village"))}
+    return sorted(found.values(), key=lambda unit: (order[unit.kind], unit.path.count("/"), unit.name))
+
+
+def alerts_in_scope(user: User) -> Select:
+    """select(Alert) of the alerts `user` looks after: posted for a unit of their scope as a trainer
+    or an official (an official sees the alerts of their villages' trainers too)."""
+    return scoped_any(select(Alert), user, alert_rules.POSTING_ROLES, Alert.unit_id)
+
+
+def alert_in_scope(session: Session, user: User, alert_id: int) -> Alert | None:
+    return session.scalar(alerts_in_scope(user).where(Alert.id == alert_id))
+
+
+def units_over_home(user: User) -> Select:
+    """select(Unit.id) of a resident's village and every unit above it: where alerts for them are
+    posted. Nothing for someone without a village (staff)."""
+    if user.village_id is None:
+        return select(Unit.id).where(false())
+    home = aliased(Unit)
+    return (select(Unit.id).join(home, home.path.like(Unit.path + "%"))
+            .where(home.id == user.village_id))
 
 
 def role_required(*roles: str):

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from elearn import form_keys
 from elearn.audit import audit
 from elearn.db import changed_rows
-from elearn.models import (AttemptAnswer, AuditEvent, Certificate, ConsentRecord, Course, CourseCompletion,
-                           ExternalTraining, Lesson, LessonView, OneTimeCode, QuizAttempt, QuizVersion, RoleAssignment,
-                           SurveyResponse, TrainedResident, TrainingAttendance, TrainingSession, Unit, User)
+from elearn.models import (Alert, AlertRead, AttemptAnswer, AuditEvent, Certificate, ConsentRecord, Course,
+                           CourseCompletion, ExternalTraining, Lesson, LessonView, OneTimeCode, QuizAttempt,
+                           QuizVersion, RoleAssignment, SurveyResponse, TrainedResident, TrainingAttendance,
+                           TrainingSession, Unit, User)
 from elearn.records.external import programme_name
 
 REDACTED = "[đã xóa]"  # stored text, read by trainers in Vietnamese: not a UI string
@@ -101,6 +102,8 @@ def export_data(session: Session, user: User) -> dict:
         .join(Unit, Unit.id == TrainingSession.village_id).outerjoin(Course, Course.id == TrainingSession.course_id)
         .where(TrainingAttendance.user_id == user.id).order_by(TrainingSession.held_on, TrainingSession.id))
     external = session.scalar(select(ExternalTraining).where(ExternalTraining.user_id == user.id))
+    alerts_read = session.execute(select(Alert, AlertRead.read_at).join(AlertRead, AlertRead.alert_id == Alert.id)
+                                  .where(AlertRead.user_id == user.id).order_by(AlertRead.read_at, Alert.id))
     return {
         "profile": {
             "full_name": user.full_name,
@@ -145,6 +148,11 @@ def export_data(session: Session, user: User) -> dict:
         "external_training": {"programme": programme_name(external.programme),
                               "certificate_number": external.certificate_number,
                               "certified_on": external.certified_on.isoformat()} if external else None,
+        # Scam alerts the person marked read ("Tôi đã đọc"): which, and when.
+        "alerts_read": [
+            {"title": alert.title, "posted_on": alert.posted_on.isoformat(), "read_at": _when(read_at)}
+            for alert, read_at in alerts_read
+        ],
     }
 
 
@@ -181,6 +189,7 @@ def erase_account(session: Session, user: User, reason: str = "own_request") -> 
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.subject_id == user.id).values(subject_id=None))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None))
+    session.execute(delete(AlertRead).where(AlertRead.user_id == user.id))
     audit(session, "account_deleted", trained_record_kept=bool(kept), reason=reason)
     session.delete(user)
     session.flush()

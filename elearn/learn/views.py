@@ -15,7 +15,8 @@ from elearn.learn import services
 from elearn.learn.forms import QuizForm, SurveyForm
 from elearn.learn.pages import course_snapshot, render_cached
 from elearn.models import Course
-from elearn.access import consent_required, may_act_as
+from elearn.access import consent_required, may_act_as, units_over_home
+from elearn.records import alerts as alert_records
 from elearn.problems import Refused
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -47,8 +48,11 @@ def courses():
     # The way on: the first required course not finished yet.
     next_course = next((c for c in listed if c.required and not progress[c.id].completed_on), None)
     ask_survey = current_user.village_id is not None and services.survey_of(session, current_user) is None
+    alerts = alert_records.unread_for(session, current_user.id, units_over_home(current_user), local_today()) \
+        if current_user.village_id is not None else []
     return render_template("learn/courses.html", courses=listed, progress=progress, next_course=next_course,
-                           certificate=services.certificate_of(session, current_user), ask_survey=ask_survey)
+                           certificate=services.certificate_of(session, current_user), ask_survey=ask_survey,
+                           alerts=alerts)
 
 
 @bp.get("/courses/<slug>")

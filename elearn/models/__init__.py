@@ -1,4 +1,5 @@
 """All models, imported here so that Base.metadata knows every table."""
+from elearn.models.alerts import Alert, AlertRead
 from elearn.models.form_keys import UsedFormKey
 from elearn.models.content import (COURSE_ORIGINS, COURSE_STATUSES, Choice, Course, CourseMedia, CourseRevision, Lesson,
                                    Question, QuizVersion)
@@ -18,6 +19,7 @@ from elearn.models.reporting import (ApiToken, AuditEvent, CourseActivity, Popul
                                      SurveyResponse, TrainedMonth, TrainingAttendance, TrainingSession)
 
 __all__ = [
+    "Alert", "AlertRead",
     "ADMIN", "CODE_PURPOSES", "COURSE_ORIGINS", "COURSE_STATUSES", "PARENT_KIND", "SEXES", "STAFF_ROLES", "UNIT_KINDS",
     "CourseMedia", "CourseRevision", "ExternalTraining", "OneTimeCode", "TrainingAttendance", "TrainingSession",
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "ConsentRecord", "Course", "CourseActivity",

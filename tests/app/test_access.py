@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from elearn.models import ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, TrainingSession, User
+from elearn.models import Alert, ApiToken, Certificate, Course, QuizAttempt, RoleAssignment, TrainingSession, User
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
 from tests.conftest import PASSWORD, PASSWORD_HASH, csrf_token, enroll_second_factor, pass_second_step
@@ -31,6 +31,7 @@ TRAINER_HERE = "trainer of this village"  # trainers whose villages hold the res
 TOKEN = "token"  # a bearer token; cookies never count
 STAFF = "staff"  # any trainer, official or admin, about their own account
 SECOND_STEP = "second step"  # someone between their password and their second factor; others are sent on
+STAFF_HERE = "trainer or official of this unit"  # trainers and officials whose scope holds the unit, and admins
 
 # endpoint: (who, url arguments as names of the World's attributes or values)
 ACCESS = {
@@ -128,6 +129,11 @@ ACCESS = {
     "author.external_training": (TRAINER_HERE, {"user_id": "resident_id"}),
     "author.follow_up": (TRAINER, {}),
     "author.follow_up_export": (TRAINER, {}),
+    "alerts.index": (STAFF, {}),
+    "alerts.new_alert": (STAFF, {}),
+    "alerts.edit_alert": (STAFF_HERE, {"alert_id": "alert_id"}),
+    "alerts.end_alert": (STAFF_HERE, {"alert_id": "alert_id"}),
+    "alerts.mark_read": (RESIDENT, {"alert_id": "alert_id"}),
     "api.api_units": (TOKEN, {}),
     "api.api_completion": (TOKEN, {"unit_id": "commune_id"}),
     "api.api_report": (TOKEN, {"unit_id": "commune_id"}),
@@ -143,6 +149,7 @@ ALLOWED = {
     ADMIN: {"admin"},
     TRAINER: {"trainer_elsewhere", "trainer_here", "admin"},
     TRAINER_HERE: {"trainer_here", "admin"},
+    STAFF_HERE: {"trainer_here", "official_here", "admin"},
     TOKEN: set(),
     STAFF: set(ACTORS) - {"anonymous", "resident"},
     # Nobody here is between the two steps: the signed-in go to their courses, others to sign in.
@@ -168,6 +175,7 @@ class World:
     resident_id: int  # the resident of the home village
     course_id: int  # the published course "alpha"
     session_id: int = 0  # a training session in the home village
+    alert_id: int = 0  # a scam alert for the home village
 
 
 def _staff(db, phone, role, unit_id):
@@ -206,8 +214,12 @@ def world(app, db, client, auth, courses, villages) -> World:
     db.commit()
     training = TrainingSession(village_id=home_village.id, held_on=date(2026, 1, 5), notes="")
     db.add(training)
+    alert = Alert(unit_id=home_village.id, title="Cảnh báo", body="x", body_html="<p>x</p>", advice="y",
+                  posted_on=date(2026, 1, 1), expires_on=date(2099, 1, 1))
+    db.add(alert)
     db.commit()
-    return World(session_id=training.id, commune_id=home_village.parent_id, village_id=home_village.id,
+    return World(session_id=training.id, alert_id=alert.id, commune_id=home_village.parent_id,
+                 village_id=home_village.id,
                  official_here_id=official_here.id,
                  assignment_id=official_here.assignments[0].id, attempt_id=db.scalar(select(QuizAttempt.id)),
                  token_id=token.id, certificate_code="ABCDEFGHJKMN", resident_id=resident.id,

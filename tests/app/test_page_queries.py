@@ -18,13 +18,14 @@ from sqlalchemy import select
 
 from elearn.auth.second_factor_views import NEW_RECOVERY_CODES
 from elearn.auth.services import hash_password, new_session_token
-from elearn.models import (ApiToken, AttemptAnswer, AuditEvent, ConsentRecord, Course, CourseCompletion,
-                           ExternalTraining, Lesson, LessonView, OneTimeCode, PopulationFigure, Question, Choice,
+from elearn.models import (Alert, AlertRead, ApiToken, AttemptAnswer, AuditEvent, ConsentRecord, Course,
+                           CourseCompletion, ExternalTraining, Lesson, LessonView, OneTimeCode, PopulationFigure,
+                           Question, Choice,
                            QuizAttempt, QuizVersion, RoleAssignment, TrainingAttendance, TrainingSession, Unit, User)
 from elearn.reports.tokens import hash_token
 from elearn.units import add_unit
 from tests.app.test_access import (ACCESS, ADMIN, OFFICIAL, OFFICIAL_HERE, OWN, PUBLIC, RESIDENT, SECOND_STEP,
-                                   SIGNED_IN, STAFF, TOKEN, TRAINER, TRAINER_HERE, World, _browser,
+                                   SIGNED_IN, STAFF, STAFF_HERE, TOKEN, TRAINER, TRAINER_HERE, World, _browser,
                                    world)  # noqa: F401 (the fixture)
 from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
 from tests.helpers import answers, quiz_form, statements_of
@@ -34,7 +35,7 @@ OPENED_BY = {
     PUBLIC: ("anonymous",), SIGNED_IN: ("resident", "trainer_here"), OWN: ("resident",), RESIDENT: ("resident",),
     STAFF: ("trainer_here",), TRAINER: ("trainer_here",), TRAINER_HERE: ("trainer_here",),
     OFFICIAL: ("official_here", "admin"), OFFICIAL_HERE: ("official_here",), ADMIN: ("admin",), TOKEN: ("token",),
-    SECOND_STEP: ("enrolling", "verifying"),
+    SECOND_STEP: ("enrolling", "verifying"), STAFF_HERE: ("trainer_here", "official_here"),
 }
 TRAINER_PHONE = "+84933000005"  # trainer_here of test_access's world
 NOT_PAGES = {"static"}  # files from disk: no SQL
@@ -78,7 +79,7 @@ CEILING = {
     "author.sessions as trainer_here": 4, "author.show_code as trainer_here": 3,
     "author.training_session as trainer_here": 5, "learn.certificate as resident": 4,
     "learn.certificate as trainer_here": 3, "learn.course as resident": 5, "learn.course as trainer_here": 6,
-    "learn.courses as resident": 8, "learn.courses as trainer_here": 8, "learn.home as anonymous": 2,
+    "learn.courses as resident": 9, "learn.courses as trainer_here": 8, "learn.home as anonymous": 2,
     # Residents' lesson pages come from memory in one statement (elearn/learn/fast_path.py); staff
     # pay for that statement too before going through Flask.
     "learn.lesson as resident": 1, "learn.lesson as trainer_here": 4, "learn.media as anonymous": 1,
@@ -92,8 +93,10 @@ CEILING = {
     "second_factor.recovery_codes as trainer_here": 2, "second_factor.status as trainer_here": 3,
     "second_factor.verify as enrolling": 3, "second_factor.verify as verifying": 3,
     "POST learn.submit_quiz as resident": 11, "POST learn.read_lesson as resident": 7,
-    "POST auth.export_data as resident": 14, "POST author.submit_assisted_quiz as trainer_here": 15,
+    "POST auth.export_data as resident": 15, "POST author.submit_assisted_quiz as trainer_here": 15,
     "POST auth.register as anonymous": 8,
+    "alerts.edit_alert as trainer_here": 4, "alerts.edit_alert as official_here": 4, "alerts.index as trainer_here": 4,
+    "alerts.new_alert as trainer_here": 3,
 }
 
 
@@ -227,6 +230,13 @@ def more_of_everything(db, world: World, start: int, count: int) -> None:
                                 certificate_number=f"SO-{number}", certified_on=date(2026, 1, 3),
                                 recorded_by_id=trainer.id))
         db.add(AuditEvent(action="registered_in_person", actor_id=trainer.id, subject_id=neighbour.id))
+        # Scam alerts for the village and the commune, some read by the neighbour, unread by the resident.
+        for unit_id in (home.id, home.parent_id):
+            alert = Alert(unit_id=unit_id, title=f"Cảnh báo {number}", body="x", body_html="<p>x</p>", advice="y",
+                          posted_on=date(2026, 1, 1), expires_on=date(2099, 1, 1), created_by_id=trainer.id)
+            db.add(alert)
+            db.flush()
+            db.add(AlertRead(alert_id=alert.id, user_id=neighbour.id))
         # Classes, staff, villages, tokens.
         held = TrainingSession(village_id=home.id, course_id=alpha.id, notes=f"Buổi {number}",
                                held_on=date(2026, 2, 1) + timedelta(days=number), created_by_id=trainer.id)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import JSON, Date, String, Text, func, or_, select
 
 from elearn.db import Base
-from elearn.models import (AuditEvent, Certificate, ConsentRecord, ExternalTraining, OneTimeCode, PopulationFigure,
-                           RequiredSet, TrainedResident, Unit, User)
+from elearn.models import (Alert, AuditEvent, Certificate, ConsentRecord, ExternalTraining, OneTimeCode,
+                           PopulationFigure, RequiredSet, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.reports.figures import build_report, open_data_counts
 from elearn.units import plain
@@ -164,6 +164,15 @@ def lan_everywhere(app, db, client, auth, villages, courses):
                                     "notes": "Chị Nguyễn Thị Lan (0912.345.678) cần học thêm về mật khẩu.",
                                     "attendees": [str(lan.id), str(binh_id)]}).status_code == 302
 
+    # A scam alert for the village, which Lan marks read.
+    page = trainer.get("/alerts/new").get_data(as_text=True)
+    expires = datetime.now(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date() + timedelta(days=30)
+    assert trainer.post("/alerts/new", data={
+        **form_fields(page), "unit_id": str(village.id), "title": "Giả danh công an", "body": "Đừng chuyển tiền.",
+        "advice": "Cúp máy.", "expires_on": expires.strftime("%d/%m/%Y")}).status_code == 303
+    alert_id = db.scalar(select(Alert.id))
+    assert client.post(f"/alerts/{alert_id}/read", data={"csrf_token": csrf_token(client, "/courses")}
+                       ).status_code == 303
     # Lan learns: reads alpha, fails its quiz once, passes; the survey; withdraws and gives consent again.
     read_all_lessons(client, db, "alpha")
     submit(client, "alpha", {**quiz_form(client, "alpha"), **answers(db, "alpha", right=False)})
@@ -201,6 +210,7 @@ def test_export_holds_every_feature_and_erasure_leaves_no_trace(app, db, client,
     assert [(s["held_on"], s["notes"]) for s in export["training_sessions"]] == [
         ("2026-03-15", "Chị Nguyễn Thị Lan (0912.345.678) cần học thêm về mật khẩu.")]
     assert export["external_training"]["certificate_number"] == LAN["certificate_number"]
+    assert [a["title"] for a in export["alerts_read"]] == ["Giả danh công an"]
     actions = {e["action"] for e in export["activity"]}
     assert {"registered", "consent_withdrawn", "consent_given", "one_time_code_issued", "assisted_attempt",
             "assisted_completion", "external_training_recorded"} <= actions

@@ -28,7 +28,7 @@ from flask import url_for
 from sqlalchemy import JSON, String, select
 
 from elearn.db import Base
-from elearn.models import (ApiToken, Certificate, ConsentRecord, Course, ExternalTraining, PopulationFigure,
+from elearn.models import (Alert, ApiToken, Certificate, ConsentRecord, Course, ExternalTraining, PopulationFigure,
                            RequiredSet, RoleAssignment, TrainingAttendance, TrainingSession, Unit, User)
 from elearn.reports.tokens import hash_token
 from tests.app.test_access import ACCESS, ALLOWED, PHONES, World, _browser
@@ -63,6 +63,10 @@ COVERED = {
     "population_figures.source": "one village each",
     "api_tokens.name": "one token each (payloads that fit 80 characters)",
     "training_sessions.notes": "one session with every payload, one session each",
+    "alerts.title": "one scam alert per payload that fits 120 characters",
+    "alerts.body": "one alert with every payload, one alert each (the edit form shows it)",
+    "alerts.body_html": "the same, rendered and sanitised as the app does when an alert is saved",
+    "alerts.advice": "one alert per payload that fits 200 characters",
 }
 # ... or never typed by a person, or never shown as text.
 EXCLUDED = {
@@ -105,6 +109,7 @@ EXCLUDED = {
     "api_tokens.token_hash": "never shown",
     "api_tokens.prefix": "made by the app (the token's first characters)",
     "training_sessions.idempotency_key": "URL-safe ASCII from a hidden field, never shown",
+    "alerts.idempotency_key": "URL-safe ASCII from a hidden field, never shown",
     "second_factors.secret": "made by the app (pyotp), shown once as a QR code and base32",
     "recovery_codes.code_hash": "never shown",
 }
@@ -279,6 +284,17 @@ def build_corpus(app, db, villages) -> Corpus:
     tokens.append(ApiToken(name=fitting(80)[0].text, token_hash=hash_token(API_TOKEN), prefix=API_TOKEN[:10],
                            unit_id=commune.id))
     db.add_all(tokens)
+    # Scam alerts for the home village: the resident sees them on the course list, the trainer in the list.
+    from elearn.records.alerts import render_body
+
+    every = "\n\n".join(p.text for p in PAYLOADS)
+    alerts = [Alert(unit_id=home.id, title=ONE_LINE[3].text[:120], body=every, body_html=render_body(every),
+                    advice=fitting(200)[0].text, posted_on=date(2026, 1, 1), expires_on=date(2099, 1, 1),
+                    created_by_id=trainer.id)]
+    alerts += [Alert(unit_id=home.id, title=p.text, body=p.text, body_html=render_body(p.text),
+                     advice=p.text if p.fits(200) else "x", posted_on=date(2026, 1, 2), expires_on=date(2099, 1, 1),
+                     created_by_id=trainer.id) for p in fitting(120)]
+    db.add_all(alerts)
     db.commit()
 
     # The resident's attempt (answered wrong: the result page shows every explanation) and certificate.
@@ -293,7 +309,8 @@ def build_corpus(app, db, villages) -> Corpus:
                        required_set_id=required.id))
     db.commit()
     corpus.world = World(
-        session_id=everything.id, commune_id=commune.id, village_id=home.id, official_here_id=staff["official_here"].id,
+        alert_id=alerts[0].id, session_id=everything.id, commune_id=commune.id, village_id=home.id,
+        official_here_id=staff["official_here"].id,
         assignment_id=staff["official_here"].assignments[0].id,
         attempt_id=db.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == resident.id)),
         token_id=tokens[0].id, certificate_code="ABCDEFGHJKMN", resident_id=resident.id, course_id=alpha.id)

@@ -1,0 +1,96 @@
+"""Scam alerts (cảnh báo lừa đảo). Trainers and officials post a short alert for a unit of their own
+scope, see their alerts with how many residents there have read them, change or end them early.
+Residents see theirs on their course list (learn.courses) and mark each read. Every scope check is
+in elearn.access; the rules in elearn.training.alerts; the writes in elearn.records.alerts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from elearn import access
+from elearn.alerts.forms import DEFAULT_ADVICE, AlertForm, EndForm
+from elearn.db import db_session
+from elearn.i18n import local_today
+from elearn.models.types import utcnow
+from elearn.records import alerts as records
+from elearn.training.alerts import POSTING_ROLES
+
+bp = Blueprint("alerts", __name__, template_folder="templates", url_prefix="/alerts")
+
+
+def _alert_or_404(alert_id: int):
+    return access.alert_in_scope(db_session(), current_user, alert_id) or abort(404)
+
+
+def _form(alert=None) -> AlertForm:
+    data = {"advice": str(DEFAULT_ADVICE)} if alert is None else {
+        "unit_id": alert.unit_id, "title": alert.title, "body": alert.body, "advice": alert.advice,
+        "expires_on": alert.expires_on}
+    return AlertForm(today=local_today(), units=access.alert_units(db_session(), current_user), data=data)
+
+
+def _entry(form: AlertForm) -> records.AlertEntry:
+    return records.AlertEntry(form.unit_id.data, form.title.data, form.body.data, form.advice.data, form.expires_on.day)
+
+
+def _form_page(form: AlertForm, alert=None):
+    status = 400 if request.method == "POST" else 200
+    return render_template("alerts/form.html", form=form, alert=alert, end_form=EndForm()), status
+
+
+@bp.get("/")
+@access.role_required(*POSTING_ROLES)
+def index():
+    listed = records.listed(db_session(), access.alerts_in_scope(current_user), local_today())
+    return render_template("alerts/index.html", listed=listed, end_form=EndForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access.role_required(*POSTING_ROLES)
+def new_alert():
+    form = _form()
+    if not form.validate_on_submit():
+        return _form_page(form)
+    if form.key() is None:
+        abort(400)
+    try:
+        records.post_alert(db_session(), current_user.id, _entry(form), form.key(), local_today())
+    except records.KeyTaken:
+        abort(404)
+    flash(_("Đã gửi cảnh báo. Người dân sẽ thấy ở trang Khóa học đến hết ngày %(day)s.",
+            day=form.expires_on.day.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("alerts.index"), code=303)
+
+
+@bp.route("/<id:alert_id>/edit", methods=["GET", "POST"])
+@access.role_required(*POSTING_ROLES)
+def edit_alert(alert_id):
+    alert = _alert_or_404(alert_id)
+    form = _form(alert)
+    if not form.validate_on_submit():
+        return _form_page(form, alert)
+    records.update_alert(db_session(), current_user.id, alert, _entry(form))
+    flash(_("Đã lưu thay đổi của cảnh báo."), "success")
+    return redirect(url_for("alerts.index"), code=303)
+
+
+@bp.post("/<id:alert_id>/end")
+@access.role_required(*POSTING_ROLES)
+def end_alert(alert_id):
+    alert = _alert_or_404(alert_id)
+    if EndForm().validate_on_submit() and records.end_alert(db_session(), current_user.id, alert, utcnow()):
+        flash(_("Đã kết thúc cảnh báo \u201c%(title)s\u201d: người dân không còn thấy nữa.", title=alert.title),
+              "success")
+    return redirect(url_for("alerts.index"), code=303)
+
+
+@bp.post("/<id:alert_id>/read")
+@access.consent_required
+def mark_read(alert_id):
+    """"Tôi đã đọc" on the resident's course list: recorded once however often it is tapped, then
+    back to the list (Post/Redirect/Get). An alert not meant for the resident's village is a 404."""
+    alert = records.for_resident(db_session(), access.units_over_home(current_user), alert_id) or abort(404)
+    records.mark_read(db_session(), current_user.id, alert.id)
+    flash(_("Cảm ơn bạn đã đọc cảnh báo. Hãy nhắc người thân cùng cảnh giác."), "success")
+    return redirect(url_for("learn.courses", _anchor="alerts"), code=303)
