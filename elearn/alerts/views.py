@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access
+from elearn import access, prg
 from elearn.alerts.forms import DEFAULT_ADVICE, AlertForm, EndForm
 from elearn.db import db_session
 from elearn.i18n import local_today
@@ -35,8 +35,16 @@ def _entry(form: AlertForm) -> records.AlertEntry:
 
 
 def _form_page(form: AlertForm, alert=None):
-    status = 400 if request.method == "POST" else 200
-    return render_template("alerts/form.html", form=form, alert=alert, end_form=EndForm()), status
+    return render_template("alerts/form.html", form=form, alert=alert, end_form=EndForm())
+
+
+def _refused_or_page(form: AlertForm, alert=None):
+    """Post/Redirect/Get (elearn.prg): a refused form goes back to its GET with what was typed and each
+    message by its field; the GET puts that draft back, once."""
+    if request.method == "GET":
+        prg.restore(form)
+        return _form_page(form, alert)
+    return prg.refused(form, lambda: _form_page(form, alert))
 
 
 @bp.get("/")
@@ -50,8 +58,8 @@ def index():
 @access.role_required(*POSTING_ROLES)
 def new_alert():
     form = _form()
-    if not form.validate_on_submit():
-        return _form_page(form)
+    if request.method == "GET" or not form.validate_on_submit():
+        return _refused_or_page(form)
     if form.key() is None:
         abort(400)
     try:
@@ -68,8 +76,8 @@ def new_alert():
 def edit_alert(alert_id):
     alert = _alert_or_404(alert_id)
     form = _form(alert)
-    if not form.validate_on_submit():
-        return _form_page(form, alert)
+    if request.method == "GET" or not form.validate_on_submit():
+        return _refused_or_page(form, alert)
     records.update_alert(db_session(), current_user.id, alert, _entry(form))
     flash(_("Đã lưu thay đổi của cảnh báo."), "success")
     return redirect(url_for("alerts.index"), code=303)
