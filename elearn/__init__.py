@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     from elearn.author.views import bp as author_bp
     from elearn.learn.views import bp as learn_bp
     from elearn.reports.views import bp as reports_bp
+    from elearn.share.views import bp as share_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(second_factor_bp)
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(share_bp)
     csrf.exempt(api_bp)  # token-authenticated JSON only: no cookie-authenticated route may live there
     app.jinja_env.globals["may_act_as"] = access.may_act_as
 

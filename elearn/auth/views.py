@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, datetime
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    session, url_for)
@@ -19,7 +21,7 @@ from elearn.db import db_session
 from elearn.extensions import csrf
 from elearn import prg
 from elearn.forms import password_message
-from elearn.i18n import LANGUAGE_COOKIE, local_today
+from elearn.i18n import LANGUAGE_COOKIE, format_day, format_moment, local_today
 from elearn.models import Unit, UsedFormKey
 from elearn.models.types import utcnow
 from elearn.problems import Refused
@@ -315,6 +317,29 @@ def change_password():
             return redirect(url_for("auth.profile"))
         form.current_password.errors.append(_("Mật khẩu hiện tại chưa đúng."))
     return render_template("auth/change_password.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.get("/me/data")
+@login_required
+def my_data():
+    """Everything the JSON file holds, to read on the phone, with the file to download beside it.
+    Reading one's own data on screen is not an export: nothing is recorded (no GET writes)."""
+    data = personal_data.export_data(db_session(), current_user)
+    return render_template("auth/my_data.html", data=data)
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?")
+
+
+@bp.app_template_filter("when")
+def when(value: str) -> str:
+    """An export's ISO date ("1985-05-12") or UTC time ("...T08:00:00Z") as people read it; other
+    text as it is."""
+    if not _ISO_MOMENT.fullmatch(value):
+        return value
+    if value.endswith("Z"):
+        return format_moment(datetime.fromisoformat(value.removesuffix("Z")))
+    return format_day(date.fromisoformat(value))
 
 
 @bp.post("/me/data.json")  # a POST with CSRF: the export is audited, and no GET may write

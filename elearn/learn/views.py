@@ -18,6 +18,7 @@ from elearn.models import Course
 from elearn.access import consent_required, may_act_as, units_over_home
 from elearn.records import alerts as alert_records
 from elearn.problems import Refused
+from elearn.share.forms import VerifyForm
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
@@ -56,8 +57,15 @@ def courses():
 
 
 @bp.get("/courses/<slug>")
-@consent_required
 def course(slug):
+    if not current_user.is_authenticated:
+        # Open to all: a link shared in a village's Zalo group shows what the course is about.
+        return render_template("learn/course_public.html", course=course_or_404(slug))
+    return _course_with_progress(slug)
+
+
+@consent_required
+def _course_with_progress(slug):
     course = course_or_404(slug)
     session = db_session()
     viewed = services.viewed_lesson_ids(session, current_user.id)
@@ -227,8 +235,9 @@ def certificate():
 @limiter.limit("30 per minute")
 def verify(code):
     found = services.find_certificate(db_session(), code)
-    if found is None:
-        return render_template("learn/verify.html", certificate=None, code=code[:40]), 404
+    if found is None:  # the form again, with what was typed, to correct it
+        return render_template("learn/verify.html", certificate=None, code=code[:40],
+                               form=VerifyForm(data={"code": code[:40]})), 404
     certificate, user = found
     return render_template("learn/verify.html", certificate=certificate,
                            holder=services.initials(user.full_name), code=certificate.code)

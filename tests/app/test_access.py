@@ -20,6 +20,7 @@ from tests.helpers import answers, quiz_form, submit
 ACTORS = ("anonymous", "resident", "trainer_elsewhere", "trainer_here", "official_elsewhere", "official_here", "admin")
 
 PUBLIC = "public"  # anyone
+PUBLIC_MORE = "public, more when signed in"  # anyone; the signed-in see their own progress on it too
 SIGNED_IN = "signed in"  # anyone signed in
 OWN = "own"  # the resident whose data it is; nobody else, staff included
 RESIDENT = "resident"  # a resident with a village (staff accounts have none)
@@ -39,6 +40,8 @@ ACCESS = {
     "learn.home": (PUBLIC, {}),
     "learn.media": (PUBLIC, {"slug": "alpha", "name": "phone.svg"}),
     "learn.verify": (PUBLIC, {"code": "certificate_code"}),
+    "share.verify_form": (PUBLIC, {}),
+    "share.poster": (PUBLIC, {"slug": "alpha"}),
     "auth.privacy": (PUBLIC, {}),
     "auth.register": (PUBLIC, {}),
     "auth.sign_in": (PUBLIC, {}),
@@ -48,7 +51,8 @@ ACCESS = {
     "api.openapi": (PUBLIC, {}),
     "api.open_completion": (PUBLIC, {"kind": "json"}),
     "learn.courses": (SIGNED_IN, {}),
-    "learn.course": (SIGNED_IN, {"slug": "alpha"}),
+    "learn.course": (PUBLIC_MORE, {"slug": "alpha"}),
+    "share.handout": (SIGNED_IN, {"slug": "alpha", "lesson_slug": "mo-dau"}),
     "learn.lesson": (SIGNED_IN, {"slug": "alpha", "lesson_slug": "mo-dau"}),
     "learn.read_lesson": (SIGNED_IN, {"slug": "alpha", "lesson_slug": "mo-dau"}),
     "learn.quiz": (SIGNED_IN, {"slug": "alpha"}),
@@ -56,6 +60,7 @@ ACCESS = {
     "learn.progress": (SIGNED_IN, {}),
     "learn.certificate": (SIGNED_IN, {}),
     "learn.quiz_result": (OWN, {"slug": "alpha", "attempt_id": "attempt_id"}),
+    "share.certificate_picture": (OWN, {}),  # the holder's (the resident); anyone else has none: 404
     "learn.survey": (RESIDENT, {}),
     "auth.sign_out": (SIGNED_IN, {}),
     "auth.consent": (SIGNED_IN, {}),
@@ -63,6 +68,7 @@ ACCESS = {
     "auth.edit_profile": (SIGNED_IN, {}),
     "auth.change_password": (SIGNED_IN, {}),
     "auth.export_data": (SIGNED_IN, {}),
+    "auth.my_data": (SIGNED_IN, {}),
     "auth.withdraw_consent": (SIGNED_IN, {}),
     "auth.delete_account": (SIGNED_IN, {}),
     "second_factor.enroll": (SECOND_STEP, {}),
@@ -141,6 +147,7 @@ ACCESS = {
 
 ALLOWED = {
     PUBLIC: set(ACTORS),
+    PUBLIC_MORE: set(ACTORS),
     SIGNED_IN: set(ACTORS) - {"anonymous"},
     OWN: {"resident"},
     RESIDENT: {"resident"},

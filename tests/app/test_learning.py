@@ -239,8 +239,9 @@ def test_a_resident_cannot_open_another_residents_attempt(app, client, db, resid
 
 
 def test_learning_pages_need_a_signed_in_resident(client, courses):
-    for path in ("/courses", "/courses/alpha", "/courses/alpha/lessons/mo-dau", "/courses/alpha/quiz",
-                 "/progress", "/certificate", "/me"):
+    # The course page itself is open to all (tests/app/test_sharing.py): what the course is, how to start.
+    for path in ("/courses", "/courses/alpha/lessons/mo-dau", "/courses/alpha/quiz", "/progress", "/certificate",
+                 "/me"):
         response = client.get(path)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"], path
 

@@ -27,12 +27,14 @@ from elearn.units import add_unit
 from tests.app.test_access import (ACCESS, ADMIN, OFFICIAL, OFFICIAL_HERE, OWN, PUBLIC, RESIDENT, SECOND_STEP,
                                    SIGNED_IN, STAFF, STAFF_HERE, TOKEN, TRAINER, TRAINER_HERE, World, _browser,
                                    world)  # noqa: F401 (the fixture)
+from tests.app.test_access import PUBLIC_MORE
 from tests.conftest import PASSWORD, csrf_token, enroll_second_factor
 from tests.helpers import answers, quiz_form, statements_of
 
 # Who opens each kind of page here: the actors whose page shows the most rows.
 OPENED_BY = {
-    PUBLIC: ("anonymous",), SIGNED_IN: ("resident", "trainer_here"), OWN: ("resident",), RESIDENT: ("resident",),
+    PUBLIC: ("anonymous",), PUBLIC_MORE: ("anonymous", "resident", "trainer_here"),
+    SIGNED_IN: ("resident", "trainer_here"), OWN: ("resident",), RESIDENT: ("resident",),
     STAFF: ("trainer_here",), TRAINER: ("trainer_here",), TRAINER_HERE: ("trainer_here",),
     OFFICIAL: ("official_here", "admin"), OFFICIAL_HERE: ("official_here",), ADMIN: ("admin",), TOKEN: ("token",),
     SECOND_STEP: ("enrolling", "verifying"), STAFF_HERE: ("trainer_here", "official_here"),
@@ -92,6 +94,10 @@ CEILING = {
     "second_factor.enroll as enrolling": 3, "second_factor.enroll as verifying": 3,
     "second_factor.recovery_codes as trainer_here": 2, "second_factor.status as trainer_here": 3,
     "second_factor.verify as enrolling": 3, "second_factor.verify as verifying": 3,
+    # Sharing and paper (issue 9): the course page is open to all (the anonymous see no progress).
+    "learn.course as anonymous": 1, "share.verify_form as anonymous": 0, "share.poster as anonymous": 1,
+    "share.certificate_picture as resident": 4, "share.handout as resident": 2, "share.handout as trainer_here": 3,
+    "auth.my_data as resident": 14, "auth.my_data as trainer_here": 12,
     "POST learn.submit_quiz as resident": 11, "POST learn.read_lesson as resident": 7,
     "POST auth.export_data as resident": 15, "POST author.submit_assisted_quiz as trainer_here": 15,
     "POST auth.register as anonymous": 8,
