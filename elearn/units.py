@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from elearn.audit import audit
 from elearn.csvfiles import csv_records, decode_csv, plain
 from elearn.db import add_to_counters
-from elearn.models import (PARENT_KIND, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
+from elearn.models import (PARENT_KIND, Alert, ApiToken, AuditEvent, CourseActivity, PopulationFigure, QuestionStat,
                            RoleAssignment, SurveyResponse, TrainedMonth, TrainedResident, Unit, User)
 from elearn.models.types import utcnow
 from elearn.problems import Problem, Refused
@@ -165,6 +165,8 @@ def merge_units(session: Session, source: Unit, target: Unit, actor_id: int) -> 
                     .execution_options(synchronize_session=False))
     _move_assignments(session, source, target)
     session.execute(update(ApiToken).where(ApiToken.unit_id == source.id).values(unit_id=target.id))
+    # Scam alerts follow their unit: its residents, now in `target`, keep seeing them (and the counts).
+    session.execute(update(Alert).where(Alert.unit_id == source.id).values(unit_id=target.id))
     _move_village_records(session, source, target)
     source.merged_into_id, source.merged_at = target.id, utcnow()
     audit(session, "units_merged", actor_id=actor_id, unit_id=source.id, into_unit_id=target.id,

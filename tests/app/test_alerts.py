@@ -194,3 +194,17 @@ def test_staff_and_residents_elsewhere_cannot_mark_an_alert_read(app, db, field,
     token = form_fields(trainer.get("/alerts/").get_data(as_text=True))["csrf_token"]
     assert trainer.post(f"/alerts/{alert.id}/read", data={"csrf_token": token}).status_code == 404
     assert db.scalar(select(func.count()).select_from(AlertRead)) == 0
+
+
+def test_an_alert_follows_its_village_when_an_admin_merges_it_into_another(app, db, field, people):
+    from elearn.units import merge_units
+
+    alert = Alert(unit_id=field.east.id, title="Đông", body="x", body_html="<p>x</p>", advice="y",
+                  posted_on=_today(app), expires_on=_today(app), created_by_id=field.trainer_east.id)
+    db.add(alert)
+    db.commit()
+    merge_units(db, field.east, field.west, actor_id=None)
+    db.commit()
+    assert db.get(Alert, alert.id).unit_id == field.west.id
+    assert _alerts_shown(signed_in(app, EAST_PHONE)) == ["Đông"]  # Mai lives in Thôn Tây now
+    assert _alerts_shown(signed_in(app, WEST_PHONE)) == ["Đông"]
