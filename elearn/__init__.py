@@ -48,12 +48,14 @@ def create_app(config: dict | None = None) -> Flask:
     from elearn.auth.views import bp as auth_bp
     from elearn.author.views import bp as author_bp
     from elearn.learn.views import bp as learn_bp
+    from elearn.offline.views import bp as offline_bp
     from elearn.reports.views import bp as reports_bp
     from elearn.share.views import bp as share_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(second_factor_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(author_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(alerts_bp)

@@ -117,7 +117,8 @@ DEFAULTS = {
     # A resident's lesson page from memory before Flask's request cycle (elearn/learn/fast_path.py).
     "LESSON_FAST_PATH": True,
     "COMPRESS_MIN_SIZE": 500,
+    # Python 3.11 names .js files text/javascript (the service worker is application/javascript).
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "image/svg+xml", "text/csv",
-                           "application/javascript"],
+                           "application/javascript", "text/javascript", "application/manifest+json"],
     "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
 }
