@@ -9,13 +9,14 @@ from elearn.auth.forms import SEX_CHOICES, check_birth_date
 from elearn.forms import BirthDateField, ChoiceField, Form, PhoneField, RadioChoiceField, clean_text
 from elearn.inputs import parse_number, whole_number
 from elearn.learn.forms import QuizForm
+from elearn.prg import KeyedForm
 from elearn.training.ages import GUARDIAN_CONSENT_BELOW, age_on
 
 MAX_QUERY_LENGTH = 60
 MAX_PAGE = 100_000
 
 
-class InPersonRegistrationForm(Form):
+class InPersonRegistrationForm(KeyedForm, Form):
     """The self-registration fields, worded for the trainer, without a password: the resident sets
     their own with a one-time code. Consent is given to the trainer, who ticks the box after reading
     the privacy notice to the person."""

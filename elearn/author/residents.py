@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from elearn import access
+from elearn import access, prg, prg_pages
 from elearn.author import people
 from elearn.author.resident_forms import (COVERED_MESSAGE, AssistedQuizForm, InPersonRegistrationForm, page_number,
                                           search_text)
@@ -72,15 +72,16 @@ def residents():
 
 # Registering in person.
 
-def _new_resident_page(form: InPersonRegistrationForm, problems: list[Problem] = ()):
-    offered = None
+def _show_problems(form: InPersonRegistrationForm, problems: list[Problem]) -> dict:
+    """Each refusal next to its field; the account already in the trainer's villages is offered (kept
+    through the redirect as `extra`)."""
+    offered = {}
     for problem in problems:
         target = getattr(form, problem.field or "", None) or form.full_name
         target.errors = [*target.errors, _message(problem)]
         if problem.code == "phone_in_scope":
-            offered = access.resident_in_scope(db_session(), _me(), problem.values["user_id"])
-    status = 400 if request.method == "POST" else 200
-    return render_template("author/residents/new.html", form=form, offered=offered), status
+            offered = {"offered": problem.values["user_id"]}
+    return offered
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
@@ -88,8 +89,17 @@ def _new_resident_page(form: InPersonRegistrationForm, problems: list[Problem] =
 def new_resident():
     session = db_session()
     form = InPersonRegistrationForm(villages=people.trainer_villages(session, _me()), today=local_today())
+    extra: dict = {}
+    page = lambda: render_template("author/residents/new.html", form=form,  # noqa: E731
+                                   offered=extra.get("offered") and access.resident_in_scope(session, _me(),
+                                                                                             extra["offered"]))
+    if request.method == "GET":
+        extra = prg.restore(form) or {}
+        return page()
     if not form.validate_on_submit():
-        return _new_resident_page(form)
+        return prg.refused(form, page)
+    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return again  # a double tap: where the first one led (its code page)
     data = people.InPersonRegistration(
         full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day, sex=form.sex.data,
         village_id=form.village_id.data, notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -97,10 +107,11 @@ def new_resident():
     try:
         user, code = people.register_in_person(session, _me(), data, current_app.secret_key, utcnow())
     except Refused as refused:
-        discard_request_changes()
-        return _new_resident_page(form, refused.problems)
+        return prg.refused(form, page, _show_problems(form, refused.problems), discard=True)
     _keep_code(user, code, "first-password")
-    return redirect(url_for("author.show_code", user_id=user.id))
+    target = url_for("author.show_code", user_id=user.id)
+    prg.settle_key(form, current_user.id, target)
+    return redirect(target)
 
 
 # One resident: their page, a one-time code.

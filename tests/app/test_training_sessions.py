@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from elearn.models import (AuditEvent, Course, CourseCompletion, LessonView, TrainedResident, TrainingAttendance,
                            TrainingSession)
 from tests.app.fieldwork import field, form_fields, signed_in  # noqa: F401
+from tests.helpers import shown_again
 
 pytestmark = pytest.mark.usefixtures("field")
 
@@ -93,8 +94,8 @@ def test_attendance_alone_never_completes_a_course_nor_changes_the_reports(db, f
 ])
 def test_a_bad_date_is_explained_next_to_the_field_and_nothing_is_recorded(db, field, trainer, bad, message):
     response = post_session(trainer, field.east.id, held_on=bad, attendees=[str(field.lan.id)])
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in page
+    page = shown_again(trainer, response, f"/trainer/sessions/new?village={field.east.id}")
+    assert message in page
     assert 'aria-describedby="held_on-hint held_on-error"' in page
     assert f'value="{field.lan.id}"' in page and "checked" in page  # the ticks are kept
     assert sessions_count(db) == 0
@@ -102,8 +103,8 @@ def test_a_bad_date_is_explained_next_to_the_field_and_nothing_is_recorded(db, f
 
 @pytest.mark.parametrize("course", ["999999", "99999999999999999999999", "abc", "", "\x00"])
 def test_a_course_not_in_the_list_is_refused(db, field, trainer, course):
-    response = post_session(trainer, field.east.id, course_id=course)
-    assert response.status_code == 400 and "Hãy chọn một khóa học trong danh sách" in response.get_data(as_text=True)
+    page = shown_again(trainer, post_session(trainer, field.east.id, course_id=course))
+    assert "Hãy chọn một khóa học trong danh sách" in page
     assert sessions_count(db) == 0
 
 
@@ -113,17 +114,17 @@ def test_an_unpublished_course_is_not_offered(db, field, trainer):
     db.commit()
     page = trainer.get(f"/trainer/sessions/new?village={field.east.id}").get_data(as_text=True)
     assert "Khóa Beta" not in page
-    assert post_session(trainer, field.east.id, course_id=str(course.id)).status_code == 400
+    response = post_session(trainer, field.east.id, course_id=str(course.id))
+    assert "Hãy chọn một khóa học" in shown_again(trainer, response)
     assert sessions_count(db) == 0
 
 
 def test_notes_too_long_or_with_control_characters_are_refused(db, field, trainer):
-    response = post_session(trainer, field.east.id, notes="x" * 2001)
-    assert response.status_code == 400 and "Ghi chú dài quá 2000 ký tự" in response.get_data(as_text=True)
+    assert "Ghi chú dài quá 2000 ký tự" in shown_again(trainer, post_session(trainer, field.east.id, notes="x" * 2001))
     # Refused next to the field like every text field (elearn.forms.Form), the text kept without them.
-    response = post_session(trainer, field.east.id, notes="Buổi\x00 tối\x07")
-    assert response.status_code == 400 and "Ô này có ký tự không hợp lệ" in response.get_data(as_text=True)
-    assert "Buổi tối" in response.get_data(as_text=True) and sessions_count(db) == 0
+    page = shown_again(trainer, post_session(trainer, field.east.id, notes="Buổi\x00 tối\x07"))
+    assert "Ô này có ký tự không hợp lệ" in page
+    assert "Buổi tối" in page and sessions_count(db) == 0
 
 
 @pytest.mark.parametrize("attendee", ["binh", "forged", "huge", "text"])
