@@ -31,7 +31,11 @@ def _form(alert=None) -> AlertForm:
 
 
 def _entry(form: AlertForm) -> records.AlertEntry:
-    return records.AlertEntry(form.unit_id.data, form.title.data, form.body.data, form.advice.data, form.expires_on.day)
+    """What a validated form says (each field checked: anything else is a forged request, 400)."""
+    unit_id, day = form.unit_id.data, form.expires_on.day
+    if not isinstance(unit_id, int) or day is None:
+        abort(400)
+    return records.AlertEntry(unit_id, form.title.data or "", form.body.data or "", form.advice.data or "", day)
 
 
 def _form_page(form: AlertForm, alert=None):
@@ -60,14 +64,15 @@ def new_alert():
     form = _form()
     if request.method == "GET" or not form.validate_on_submit():
         return _refused_or_page(form)
-    if form.key() is None:
+    key, entry = form.key(), _entry(form)
+    if key is None:
         abort(400)
     try:
-        records.post_alert(db_session(), current_user.id, _entry(form), form.key(), local_today())
+        records.post_alert(db_session(), current_user.id, entry, key, local_today())
     except records.KeyTaken:
         abort(404)
     flash(_("Đã gửi cảnh báo. Người dân sẽ thấy ở trang Khóa học đến hết ngày %(day)s.",
-            day=form.expires_on.day.strftime("%d/%m/%Y")), "success")
+            day=entry.expires_on.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("alerts.index"), code=303)
 
 
