@@ -37,6 +37,7 @@ class CourseSnapshot:
     title: str
     stamp: tuple
     lessons: tuple[LessonSnapshot, ...]
+    summary: str = ""  # the course's one-line summary: the lesson pages' meta description
 
     def find(self, lesson_slug: str) -> int | None:
         """The lesson's index among the active lessons, or None."""
@@ -96,6 +97,7 @@ def published_snapshot(connection: Connection, slug: str, memo: Memo,
         # Keyed by what was loaded, should a publish have come in between the two reads.
         loaded = (course.id, course.published_revision, course.content_hash, course.version, course.updated_at)
         snapshot = CourseSnapshot(course.id, course.slug, course.title, loaded, tuple(
-            LessonSnapshot(lesson.id, lesson.slug, lesson.title, lesson.body_html) for lesson in course.active_lessons))
+            LessonSnapshot(lesson.id, lesson.slug, lesson.title, lesson.body_html) for lesson in course.active_lessons),
+            course.summary)
         memo.put(loaded, snapshot)
     return snapshot

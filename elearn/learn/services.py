@@ -64,6 +64,13 @@ def published_course(session: Session, slug: str) -> Course | None:
                           .options(joinedload(Course.lessons)))
 
 
+def next_required_course(session: Session, user_id: int) -> Course | None:
+    """The first published required course (in the course list's order) the user has not completed."""
+    done = select(CourseCompletion.course_id).where(CourseCompletion.user_id == user_id)
+    return session.scalar(select(Course).where(Course.is_published, Course.required, Course.id.not_in(done))
+                          .order_by(Course.position, Course.title).limit(1))
+
+
 def active_lesson(course: Course, lesson_slug: str) -> Lesson | None:
     return next((lesson for lesson in course.active_lessons if lesson.slug == lesson_slug), None)
 

@@ -192,8 +192,10 @@ def quiz_result(slug, attempt_id):
     progress = services.progress_by_course(session, current_user.id, [course], viewed)[course.id]
     unread = [lesson for lesson in course.active_lessons if lesson.id not in viewed]
     certificate = services.certificate_of(session, current_user)
+    # After a pass: the way on (the next required course, else the certificate, else the list).
+    next_course = services.next_required_course(session, current_user.id) if progress.completed_on else None
     return render_template("learn/result.html", course=course, attempt=attempt, picked=picked, right=right,
-                           progress=progress, unread=unread, certificate=certificate)
+                           progress=progress, unread=unread, certificate=certificate, next_course=next_course)
 
 
 @bp.get("/progress")
