@@ -21,14 +21,16 @@ from elearn.db import discard_request_changes
 
 
 def refused_to(page: str, form: WTForm | None, render: prg.Render, extra: dict | None = None, *,
-               form_name: str | None = None, discard: bool = False, status: int = 400):
+               form_name: str | None = None, discard: bool = False, status: int = 400, anchor: str = "",
+               keep_data: bool = True):
     """Like `prg.refused`, but the form comes back on `page` (a path, as `request.full_path` names the
-    GET that shows it). Too big for the session cookie: `render()` in place, as before."""
+    GET that shows it; `anchor` is added to the redirect). `keep_data=False` for a file upload: only
+    the messages come back (a file cannot). Too big for the session cookie: `render()` in place."""
     if discard:
         discard_request_changes()
     if prg.keep(form, extra, form_name=form_name):
-        session[prg.DRAFT] = {**session[prg.DRAFT], "page": page}
-        return redirect(page, code=303)
+        session[prg.DRAFT] = {**session[prg.DRAFT], "page": page, **({} if keep_data else {"data": {}})}
+        return redirect(page + anchor, code=303)
     result = render()
     return result if isinstance(result, tuple) else (result, status)
 

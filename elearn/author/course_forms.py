@@ -7,11 +7,12 @@ from wtforms import BooleanField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from elearn.forms import Form, HiddenIdField, RadioChoiceField, clean_text
+from elearn.prg import KeyedForm
 
 TRACK_LABELS = {"digital-skills": _l("Kỹ năng số"), "info-security": _l("An toàn thông tin")}
 
 
-class NewCourseForm(Form):
+class NewCourseForm(KeyedForm, Form):
     title = StringField(_l("Tên khóa học"), filters=[clean_text], render_kw={"maxlength": 200, "autocomplete": "off"},
                         validators=[DataRequired(_l("Vui lòng nhập tên.")),
                                     Length(max=200, message=_l("Tên dài quá 200 ký tự."))])
@@ -30,7 +31,7 @@ class FileForm(Form):
     base = HiddenIdField(validators=[Optional()])
 
 
-class LessonForm(Form):
+class LessonForm(KeyedForm, Form):
     title = StringField(_l("Tên bài mới"), filters=[clean_text], render_kw={"maxlength": 200, "autocomplete": "off"},
                         validators=[DataRequired(_l("Vui lòng nhập tên bài.")),
                                     Length(max=200, message=_l("Tên dài quá 200 ký tự."))])

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access
+from elearn import access, prg, prg_pages
 from elearn.author import course_messages as messages
 from elearn.author.course_forms import TRACK_LABELS, FileForm, ImageForm, ImportForm, LessonForm, NewCourseForm
 from elearn.author.views import bp
@@ -61,6 +61,9 @@ def _reason(problem) -> str:
     return f"{where}: {messages.problem_text(problem)}" if where else messages.problem_text(problem)
 
 
+PUBLISH = "publish"  # the draft of a refused "Đăng khóa học": no fields, the page says why
+
+
 def _to_course(course_id: int, **anchor):
     return redirect(url_for("author.course", course_id=course_id, **anchor), code=303)
 
@@ -74,23 +77,29 @@ def _list_page(import_form: ImportForm, status: int = 200):
 @bp.get("/courses")
 @access.role_required("trainer")
 def courses():
-    return _list_page(ImportForm(formdata=None))
+    form = ImportForm(formdata=None)
+    prg.restore(form)  # a refused import: its messages
+    return _list_page(form)
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
 @access.role_required("trainer")
 def new_course():
     form = NewCourseForm()
-    if form.validate_on_submit():
-        try:
-            course = authoring.create_course(db_session(), form.slug.data, form.title.data, form.track.data,
-                                             current_user.id)
-        except Refused as refused:
-            _refused(form, refused.problems, form.title)
-        else:
-            flash(_("Đã tạo bản nháp. Hãy sửa từng phần rồi bấm “Đăng khóa học”."), "success")
-            return _to_course(course.id)
-    return _render("new.html", 400 if request.method == "POST" else 200, form=form)
+    page = lambda: _render("new.html", form=form)  # noqa: E731
+    if not form.validate_on_submit():
+        return prg_pages.form_page(form, page)
+    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return again  # a double tap: the course the first one made
+    try:
+        course = authoring.create_course(db_session(), form.slug.data, form.title.data, form.track.data,
+                                         current_user.id)
+    except Refused as refused:
+        _refused(form, refused.problems, form.title)
+        return prg.refused(form, page)
+    flash(_("Đã tạo bản nháp. Hãy sửa từng phần rồi bấm “Đăng khóa học”."), "success")
+    prg.settle_key(form, current_user.id, url_for("author.course", course_id=course.id))
+    return _to_course(course.id)
 
 
 @bp.post("/courses/import")
@@ -105,7 +114,7 @@ def import_course():
                                             current_user.id, replace=bool(form.replace.data))
     except (Refused, ArchiveRefused, CourseErrors) as refused:
         _refused(form, refused.problems, form.archive)
-        return _list_page(form, 400)
+        return prg_pages.refused_to(url_for("author.courses"), form, lambda: _list_page(form, 400), keep_data=False)
     flash(_("Đã nhập khóa học dưới dạng bản nháp. Hãy xem lại rồi bấm “Đăng khóa học”.") if imported.changed
           else _("Khóa học này đã được nhập từ trước, không có gì thay đổi."), "success")
     return _to_course(imported.course.id)
@@ -123,7 +132,12 @@ def _course_page(space: authoring.Workspace, status: int = 200, **forms):
 @bp.get("/courses/<id:course_id>")
 @access.role_required("trainer")
 def course(course_id):
-    return _course_page(_space_or_404(course_id))
+    space = _space_or_404(course_id)
+    lesson_form, image_form = LessonForm(formdata=None), ImageForm(formdata=None)
+    prg.restore(lesson_form)  # a refused form of this page comes back once, with its messages
+    prg.restore(image_form)
+    publish_refused = prg.restore(None, form_name=PUBLISH) is not None
+    return _course_page(space, lesson_form=lesson_form, image_form=image_form, publish_refused=publish_refused)
 
 
 @bp.post("/courses/<id:course_id>/publish")
@@ -133,8 +147,9 @@ def publish_course(course_id):
     try:
         done = authoring.publish_latest(db_session(), space.course, current_user.id)
     except CourseErrors:
-        discard_request_changes()
-        return _course_page(space, 400, publish_refused=True)
+        return prg_pages.refused_to(url_for("author.course", course_id=course_id), None,
+                                    lambda: _course_page(space, 400, publish_refused=True), form_name=PUBLISH,
+                                    discard=True)
     flash(_("Đã đăng. Người dân thấy nội dung mới ngay bây giờ.") if done else _("Khóa học đã được đăng từ trước."),
           "success")
     return _to_course(course_id)
@@ -159,17 +174,21 @@ def unarchive_course(course_id):
 @bp.post("/courses/<id:course_id>/lessons")
 @access.role_required("trainer")
 def add_lesson(course_id):
-    space = _space_or_404(course_id)
-    form = LessonForm()
-    if form.validate_on_submit():
-        try:
-            name = authoring.add_lesson(db_session(), space.course, form.title.data, current_user.id)
-        except Refused as refused:
-            _refused(form, refused.problems, form.title)
-        else:
-            flash(_("Đã thêm bài. Hãy viết nội dung rồi bấm “Lưu”."), "success")
-            return redirect(url_for("author.edit_file", course_id=course_id, name=name), code=303)
-    return _course_page(space, 400, lesson_form=form)
+    space, form, here = _space_or_404(course_id), LessonForm(), url_for("author.course", course_id=course_id)
+    page = lambda: _course_page(space, 400, lesson_form=form)  # noqa: E731
+    if not form.validate_on_submit():
+        return prg_pages.refused_to(here, form, page)
+    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return again  # a double tap: the lesson the first one added
+    try:
+        name = authoring.add_lesson(db_session(), space.course, form.title.data, current_user.id)
+    except Refused as refused:
+        _refused(form, refused.problems, form.title)
+        return prg_pages.refused_to(here, form, page)
+    flash(_("Đã thêm bài. Hãy viết nội dung rồi bấm “Lưu”."), "success")
+    target = url_for("author.edit_file", course_id=course_id, name=name)
+    prg.settle_key(form, current_user.id, target)
+    return redirect(target, code=303)
 
 
 @bp.route("/courses/<id:course_id>/files/<name>/remove", methods=["GET", "POST"])
@@ -200,7 +219,9 @@ def upload_image(course_id):
                                       upload.read(MAX_UPLOAD_BYTES + 1), current_user.id)
     except Refused as refused:
         _refused(form, refused.problems, form.image)
-        return _course_page(space, 400, image_form=form)
+        return prg_pages.refused_to(url_for("author.course", course_id=course_id), form,
+                                    lambda: _course_page(space, 400, image_form=form), anchor="#media",
+                                    keep_data=False)
     flash(_("Đã tải ảnh lên. Để đưa ảnh vào bài, chép dòng này vào bài học: %(line)s",
             line=f"![{_('Mô tả ảnh')}](media/{name})"), "success")
     return _to_course(course_id, _anchor="media")
@@ -232,7 +253,9 @@ def edit_file(course_id, name):
     space = _space_or_404(course_id, name)
     if name not in space.files:
         abort(404)
-    return _edit_page(space, name, FileForm(formdata=None, text=space.files[name], base=space.revision.number))
+    form = FileForm(formdata=None, text=space.files[name], base=space.revision.number)
+    prg.restore(form)  # a refused save: the text as it was typed, with the messages
+    return _edit_page(space, name, form)
 
 
 @bp.post("/courses/<id:course_id>/files/<name>")
@@ -240,8 +263,10 @@ def edit_file(course_id, name):
 def save_file(course_id, name):
     space = _space_or_404(course_id, name)
     form = FileForm()
+    page = lambda: _edit_page(space, name, form, 400)  # noqa: E731
     if not form.validate_on_submit():
-        return _edit_page(space, name, form, 400)
+        return prg.refused(form, page)
+    g.replace_history = True  # a preview or a conflict is answered here: reload and Back then ask for the page
     if request.form.get("action") == "preview":
         return _edit_page(space, name, form, show_preview=True)
     try:
@@ -253,7 +278,8 @@ def save_file(course_id, name):
         return _edit_page(space, name, form, 409, conflict=conflict)
     except Refused as refused:
         _refused(form, refused.problems, form.text)
-        return _edit_page(space, name, form, 400)
+        g.replace_history = False
+        return prg.refused(form, page)
     flash(_("Đã lưu vào bản nháp.") if saved else _("Không có gì thay đổi."), "success")
     return redirect(url_for("author.edit_file", course_id=course_id, name=name), code=303)
 

@@ -76,3 +76,27 @@ def test_a_refused_training_session_keeps_the_ticks_and_its_key(app, db, field):
     assert re.search(rf'<input[^>]*checked[^>]*value="{field.lan.id}"|<input[^>]*value="{field.lan.id}"[^>]*checked',
                      page)
     assert count(db, TrainingSession) == 0
+
+
+def test_a_double_tap_on_new_course_and_add_lesson_makes_one_of_each(app, db, villages, courses):
+    from elearn.models import Course
+    from tests.app.authoring_helpers import make_trainer, revisions
+    from tests.app.authoring_helpers import signed_in as author_signed_in
+
+    make_trainer(db, villages[0])
+    trainer = author_signed_in(app, "0933000005")
+    data = {**keyed_fields(trainer.get("/trainer/courses/new").get_data(as_text=True)),
+            "title": "Gọi video cho con cháu", "slug": "", "track": "digital-skills"}
+    first, second = trainer.post("/trainer/courses/new", data=data), trainer.post("/trainer/courses/new", data=data)
+    assert first.status_code == 303 and second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    assert count(db, Course) == 3  # the two fixture courses and this one, once
+    course_path = first.headers["Location"]
+    course_id = int(course_path.rsplit("/", 1)[1])
+    data = {**keyed_fields(trainer.get(course_path).get_data(as_text=True).split('name="title"')[0]),
+            "title": "Bài thứ hai"}
+    before = len(revisions(db, course_id))
+    first = trainer.post(f"{course_path}/lessons", data=data)
+    second = trainer.post(f"{course_path}/lessons", data=data)
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert len(revisions(db, course_id)) == before + 1
