@@ -145,7 +145,6 @@
     start.hidden = reading;
     pause.hidden = stop.hidden = !reading;
     pause.textContent = pause.getAttribute(paused ? "data-resume" : "data-pause");
-    pause.setAttribute("aria-pressed", String(paused));
     fitBar();
   }
 
