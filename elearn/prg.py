@@ -117,6 +117,15 @@ def refused(form: WTForm | None, render: Render, extra: dict | None = None, *, f
     return result, status
 
 
+def form_page(form: WTForm, render: Render, **kwargs):
+    """The usual end of a form view that did not succeed: on POST `refused` (kwargs go to it), on GET
+    the page with this session's draft for it put back, if any."""
+    if request.method == "POST":
+        return refused(form, render, **kwargs)
+    restore(form)
+    return render()
+
+
 def restore(form: WTForm | None, *, form_name: str | None = None) -> dict | None:
     """On a GET: the draft this session left for this page and this form, put back into `form`
     (data, then each field's messages), and consumed. Returns the draft's `extra` ({} when it had

@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
+from elearn import prg
 from elearn.access import is_staff, role_required
 from elearn.auth import second_factor as factors
 from elearn.auth import guard
@@ -101,9 +102,11 @@ def _checked(user: User, field, check, message=None):
         raise _Refused() from None
 
 
-def _page(template: str, refused: _Refused | None = None, **context):
-    status = 429 if refused and refused.headers else 400 if request.method == "POST" else 200
-    return render_template(template, **context), status, refused.headers if refused else {}
+def _page(template: str, refused: _Refused | None = None, *, form, **context):
+    """The page again; after a refused code, on its GET (Post/Redirect/Get), unless it is a slowdown (429)."""
+    if refused and refused.headers:
+        return render_template(template, form=form, **context), 429, refused.headers
+    return prg.form_page(form, lambda: render_template(template, form=form, **context))
 
 
 def _refusal(refused: factors.SecondFactorRefused) -> str:

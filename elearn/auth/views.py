@@ -133,9 +133,9 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(target)
     form = SignInForm()
+    page = lambda: render_template("auth/sign_in.html", form=form, asked=bool(next_url))  # noqa: E731
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("auth/sign_in.html", form=form, asked=bool(next_url)), status
+        return prg.form_page(form, page)
     counters = guard.counters(form.phone.normal)
     if wait := guard.request_throttle().wait("sign-in", counters):  # looked at before the password: a slowdown
         _slowed_down(form.password, wait)
@@ -144,7 +144,7 @@ def sign_in():
     if user is None:
         guard.request_throttle().failed("sign-in", counters)
         form.password.errors.append(_("Số điện thoại hoặc mật khẩu chưa đúng. Vui lòng thử lại."))
-        return render_template("auth/sign_in.html", form=form), 400
+        return prg.refused(form, page)
     guard.request_throttle().forget("sign-in", counters[:1])  # the phone's (or this device's), never the address's
     session.clear()  # a fresh session at sign-in
     if is_staff(user):  # signed in only after the second factor
@@ -187,7 +187,7 @@ def _code_page(form: CodeForm, wait: int = 0):
         form.new_password.errors = [_password_not_kept()]
     if wait:
         return render_template("auth/code.html", form=form), 429, {"Retry-After": str(wait)}
-    return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
+    return prg.form_page(form, lambda: render_template("auth/code.html", form=form))
 
 
 @bp.route("/code", methods=["GET", "POST"])
@@ -240,7 +240,7 @@ def set_language():
     if current_user.is_authenticated:
         services.set_locale(db_session(), current_user, code)
     next_url = request.form.get("next")
-    response = redirect(next_url if is_safe_next(next_url) else url_for("learn.home"))
+    response = redirect(next_url if is_safe_next(next_url) else url_for("learn.home"), code=303)
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=guard.A_YEAR, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
@@ -261,9 +261,9 @@ def consent():
         next_url = request.args.get("next")
         return redirect(next_url if is_safe_next(next_url) else url_for("learn.courses"))
     # Someone who agreed to an older notice is told what changed; someone who withdrew, how to come back.
-    return render_template("auth/consent.html", form=form, notice_changed=current_user.active_consent is not None,
-                           version=current_app.config["PRIVACY_NOTICE_VERSION"]
-                           ), 400 if request.method == "POST" else 200
+    return prg.form_page(form, lambda: render_template(
+        "auth/consent.html", form=form, notice_changed=current_user.active_consent is not None,
+        version=current_app.config["PRIVACY_NOTICE_VERSION"]))
 
 
 @bp.get("/me")
@@ -279,15 +279,16 @@ def edit_profile():
     form = ProfileForm(obj=user, villages=villages(), today=local_today())
     if request.method == "GET":
         form.phone.data = national_phone(user.phone)
+    page = lambda: render_template("auth/edit_profile.html", form=form)  # noqa: E731
     if not form.validate_on_submit():
-        return render_template("auth/edit_profile.html", form=form), 400 if request.method == "POST" else 200
+        return prg.form_page(form, page)
     try:
         changed = services.update_profile(
             db_session(), user, full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day,
             sex=form.sex.data, village_id=form.village_id.data, password=form.current_password.data)
     except Refused as refused:
         _show_refusal(form, refused)
-        return render_template("auth/edit_profile.html", form=form), 400
+        return prg.refused(form, page, discard=True)
     if "phone" not in changed:
         flash(_("Đã lưu thông tin của bạn."), "success")
         return redirect(url_for("auth.profile"))
@@ -316,7 +317,7 @@ def change_password():
             flash(_("Đã đổi mật khẩu. Các điện thoại khác đã bị đăng xuất."), "success")
             return redirect(url_for("auth.profile"))
         form.current_password.errors.append(_("Mật khẩu hiện tại chưa đúng."))
-    return render_template("auth/change_password.html", form=form), 400 if request.method == "POST" else 200
+    return prg.form_page(form, lambda: render_template("auth/change_password.html", form=form))
 
 
 @bp.get("/me/data")
@@ -360,8 +361,8 @@ def withdraw_consent():
         services.withdraw_consent(db_session(), current_user)
         flash(_("Bạn đã rút lại sự đồng ý. Bạn sẽ không học tiếp được cho đến khi đồng ý lại."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/withdraw_consent.html", form=form,
-                           days=current_app.config["RETENTION_DAYS"]["withdrawn"])
+    return prg.form_page(form, lambda: render_template("auth/withdraw_consent.html", form=form,
+                                                       days=current_app.config["RETENTION_DAYS"]["withdrawn"]))
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])
@@ -377,4 +378,4 @@ def delete_account():
             flash(_("Tài khoản và thông tin cá nhân của bạn đã được xóa."), "success")
             return redirect(url_for("learn.home"))
         form.password.errors.append(_("Mật khẩu chưa đúng."))
-    return render_template("auth/delete_account.html", form=form), 400 if request.method == "POST" else 200
+    return prg.form_page(form, lambda: render_template("auth/delete_account.html", form=form))

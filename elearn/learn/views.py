@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from elearn.content.publish import course_image
+from elearn import prg
 from elearn.db import db_session
 from elearn.extensions import csrf, limiter
 from elearn.i18n import local_today
@@ -129,10 +130,26 @@ def media(slug, name):
 @bp.get("/courses/<slug>/quiz")
 @consent_required
 def quiz(slug):
+    """The quiz, or (once, after a refused submission: Post/Redirect/Get) the same quiz again with its
+    answers, key, message and unanswered questions marked."""
     course = course_or_404(slug)
-    version = services.current_quiz(db_session(), course) or abort(404)
-    return render_template("learn/quiz.html", course=course, version=version, form=QuizForm.fresh(version.id),
-                           answers={}, missing=set())
+    kept = prg.restore(None, form_name=QUIZ_DRAFT) or {}
+    version = ((isinstance(kept.get("version"), int) and services.quiz_version_for(db_session(), course,
+                                                                                   kept["version"]))
+               or services.current_quiz(db_session(), course) or abort(404))
+    answers = {question: set(choices) for question, choices in kept.get("answers", [])}
+    return _quiz_page(course, version, answers, kept.get("message"), set(kept.get("missing", [])), kept.get("key"))
+
+
+QUIZ_DRAFT = "QuizForm"
+
+
+def _quiz_page(course, version, answers, message=None, missing=frozenset(), key=None):
+    form = QuizForm.fresh(version.id)
+    if key:
+        form.idempotency_key.data = key
+    return render_template("learn/quiz.html", course=course, version=version, form=form, answers=answers,
+                           missing=missing, message=message)
 
 
 @bp.post("/courses/<slug>/quiz")
@@ -172,13 +189,13 @@ def _refused(course, version, form: QuizForm, refused: Refused):
 
 
 def _quiz_again(course, version, answers, message, missing=frozenset(), key=None):
+    """The quiz again on its GET (Post/Redirect/Get): Back and reload show a page, never "resend the form?"."""
     if version is None:
         abort(404)
-    form = QuizForm.fresh(version.id)
-    if key:
-        form.idempotency_key.data = key
-    return render_template("learn/quiz.html", course=course, version=version, form=form, answers=answers,
-                           missing=missing, message=message), 400
+    kept = {"version": version.id, "answers": [[question, sorted(choices)] for question, choices in answers.items()],
+            "missing": sorted(missing), "message": str(message), "key": key}
+    return prg.refused(None, lambda: _quiz_page(course, version, answers, message, missing, key), kept,
+                       form_name=QUIZ_DRAFT)
 
 
 @bp.get("/courses/<slug>/quiz/attempts/<id:attempt_id>")
@@ -260,4 +277,4 @@ def survey():
     earlier = services.survey_of(session, current_user)
     if request.method == "GET" and earlier is not None:
         form.fill(earlier)
-    return render_template("learn/survey.html", form=form, answered=earlier is not None)
+    return prg.form_page(form, lambda: render_template("learn/survey.html", form=form, answered=earlier is not None))

@@ -42,7 +42,7 @@ def test_the_language_switch_on_the_page_turns_pages_english(client):
 
     response = client.post(action, data={"lang": "en", "next": next_url,
                                          "csrf_token": csrf_token(client, "/sign-in")})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].endswith("/sign-in")
     assert client.get_cookie("lang", domain=HOST).value == "en"
 

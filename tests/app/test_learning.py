@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from elearn.models import Certificate, Choice, Course, CourseCompletion, LessonView, Question, QuizAttempt
 from tests.conftest import csrf_token
-from tests.helpers import answers, quiz_form, read_all_lessons, read_lesson, submit
+from tests.helpers import answers, quiz_form, read_all_lessons, read_lesson, shown_again, submit
 
 
 @pytest.fixture
@@ -123,14 +123,23 @@ def test_missing_answers_are_pointed_out_and_the_rest_kept(client, db, resident)
     dropped = sorted(k for k in data if k.startswith("q"))[0]
     kept = sorted(k for k in data if k.startswith("q"))[1]
     del data[dropped]
-    response = submit(client, "alpha", data)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    page = shown_again(client, submit(client, "alpha", data), "/courses/alpha/quiz")  # Back shows a page
     assert "Bạn còn 1 câu chưa trả lời" in page
     assert f'id="{dropped}-error"' in page
     for choice_id in data[kept]:
         assert re.search(rf'name="{kept}" value="{choice_id}" checked', page)
     assert db.scalar(select(func.count(QuizAttempt.id))) == 0
+    # The message at the top links to the first unanswered question, marked where it is (not by colour only).
+    assert f'<a href="#{dropped}">Đến câu chưa trả lời đầu tiên (câu 1)</a>' in page
+    fieldset = re.search(rf'<fieldset[^>]*id="{dropped}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in fieldset and f'aria-describedby="{dropped}-error"' in fieldset
+    assert re.search(rf'id="{dropped}-error"><strong>Lỗi:</strong> Bạn chưa trả lời câu này', page)
+    kept_field = re.search(rf'<fieldset[^>]*id="{kept}"[^>]*>', page).group(0)
+    assert "aria-invalid" not in kept_field
+    # The same key rides along: sending the completed quiz records it once.
+    assert re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1) == data["idempotency_key"]
+    again = client.get("/courses/alpha/quiz").get_data(as_text=True)  # shown once: a reload is the plain quiz
+    assert "chưa trả lời" not in again and " checked" not in again
 
 
 @pytest.mark.parametrize("tamper", ["other_question", "unknown_question", "not_a_number", "two_for_single",
@@ -151,8 +160,7 @@ def test_a_tampered_quiz_post_records_nothing(client, db, resident, tamper):
         beta = db.scalar(select(Course).where(Course.slug == "beta"))
         data["quiz_version_id"] = str(beta.current_quiz.id)
     response = submit(client, "alpha", data)
-    assert response.status_code == 400
-    assert "không hợp lệ" in response.get_data(as_text=True)
+    assert "không hợp lệ" in shown_again(client, response, "/courses/alpha/quiz")
     assert db.scalar(select(func.count(QuizAttempt.id))) == 0
 
 
@@ -164,8 +172,7 @@ def test_an_idempotency_key_used_by_someone_else_is_refused(app, client, db, res
     assert auth.on(other).register(phone="0987 654 321").status_code == 302
     replay = {**data, "csrf_token": quiz_form(other, "alpha")["csrf_token"]}
     response = other.post("/courses/alpha/quiz", data=replay)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
+    page = shown_again(other, response, "/courses/alpha/quiz")
     assert "không hợp lệ" in page and "Chúc mừng" not in page
     assert db.scalar(select(func.count(QuizAttempt.id))) == 1
 
@@ -174,17 +181,15 @@ def test_a_key_with_a_nul_byte_is_no_key_and_records_nothing(client, db, residen
     # PostgreSQL refuses NUL in text: before, the lookup of such a key answered 500.
     data = {**quiz_form(client, "alpha"), **answers(db, "alpha"), "idempotency_key": "abcdefgh\x00ijklmnop"}
     response = submit(client, "alpha", data)
-    assert response.status_code == 400
-    assert "không hợp lệ" in response.get_data(as_text=True)
+    assert "không hợp lệ" in shown_again(client, response, "/courses/alpha/quiz")
     assert db.scalar(select(func.count(QuizAttempt.id))) == 0
 
 
 def test_an_expired_token_brings_the_quiz_back_with_the_answers_selected(client, db, resident):
     data = {**quiz_form(client, "alpha"), **answers(db, "alpha")}
     data["csrf_token"] = "expired-or-forged"
-    response = submit(client, "alpha", data)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Trang đã mở quá lâu" in page
+    page = shown_again(client, submit(client, "alpha", data), "/courses/alpha/quiz")
+    assert "Trang đã mở quá lâu" in page
     for name, picked in data.items():
         if re.fullmatch(r"q\d+", name):
             for choice_id in picked:

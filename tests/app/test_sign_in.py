@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from elearn.models import AuditEvent
 from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import shown_again
 
 
 @pytest.fixture
@@ -20,16 +21,17 @@ def test_sign_in_with_the_number_written_any_way(client, resident):
 
 
 def test_a_wrong_password_and_an_unknown_phone_get_the_same_message(client, resident):
-    wrong_password = resident.sign_in(password="not the password").get_data(as_text=True)
-    unknown_phone = resident.sign_in(phone="0987 654 321").get_data(as_text=True)
+    wrong_password = shown_again(client, resident.sign_in(password="not the password"), "/sign-in")
+    unknown_phone = shown_again(client, resident.sign_in(phone="0987 654 321"), "/sign-in")
     message = "Số điện thoại hoặc mật khẩu chưa đúng"
     assert message in wrong_password and message in unknown_phone
     assert "chưa đăng ký" not in unknown_phone and "không tồn tại" not in unknown_phone
 
 
-def test_the_phone_is_kept_after_a_failed_sign_in(resident):
-    page = resident.sign_in(password="nope nope nope").get_data(as_text=True)
+def test_the_phone_is_kept_after_a_failed_sign_in(client, resident):
+    page = shown_again(client, resident.sign_in(password="nope nope nope"))
     assert 'value="0912345678"' in page
+    assert 'value="0912345678"' not in client.get("/sign-in").get_data(as_text=True)  # shown once
 
 
 def test_pages_ask_for_sign_in_and_come_back_after(client, resident):
@@ -72,7 +74,7 @@ def test_a_password_change_signs_out_other_phones(app, client, resident):
     assert client.get("/courses").status_code == 200
     assert other_phone.get("/courses").status_code == 302
     resident.sign_out()
-    assert resident.sign_in().status_code == 400
+    assert resident.sign_in().status_code == 303  # refused: the sign-in page again
     assert resident.sign_in(password="mot cau moi de nho").status_code == 302
 
 
@@ -84,13 +86,13 @@ def test_forms_without_a_csrf_token_are_refused(client, resident):
 
 def test_repeated_failures_for_one_phone_are_slowed_down_for_seconds(app, client, resident):
     statuses = [resident.sign_in(password="wrong password!").status_code for _ in range(7)]
-    assert statuses == [400] * 6 + [429]  # five free failures, then a wait (tests/app/test_slowdown.py)
+    assert statuses == [303] * 6 + [429]  # five free failures, then a wait (tests/app/test_slowdown.py)
     response = resident.sign_in()
     assert response.status_code == 429 and int(response.headers["Retry-After"]) <= 60
     page = response.get_data(as_text=True)
     assert "hãy chờ 5 giây rồi thử lại" in page and "15 phút" not in page
     # Another resident on the same network is not slowed down.
-    assert resident.sign_in(phone="0987654321", password="whatever it is").status_code == 400
+    assert resident.sign_in(phone="0987654321", password="whatever it is").status_code == 303
 
 
 def test_a_good_sign_in_is_not_counted_against_the_limit(resident):
@@ -144,9 +146,7 @@ def test_changing_the_phone_needs_the_current_password(db, client, resident, pas
     from elearn.models import User
 
     resident.sign_in()
-    response = edit_profile(client, password)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    page = shown_again(client, edit_profile(client, password), "/me/edit")
     assert "hãy nhập đúng mật khẩu hiện tại" in page and 'value="0987 654 321"' in page
     assert db.scalar(select(User.phone)) == "+84912345678"
 
@@ -172,7 +172,7 @@ def test_a_new_phone_number_ends_every_other_session_and_keeps_this_one(app, db,
     other_phone.delete_cookie("session", domain="hocso.test")  # only the remember-me cookie is left
     assert other_phone.get("/courses").status_code == 302
     resident.sign_out()
-    assert resident.sign_in().status_code == 400  # the old number is no sign-in name any more
+    assert resident.sign_in().status_code == 303  # refused: the old number is no sign-in name any more
     assert resident.sign_in(phone="0987 654 321").status_code == 302
 
 
