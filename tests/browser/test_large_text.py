@@ -11,6 +11,7 @@ import pytest
 from flask import url_for
 
 from tests.app.test_access import ACCESS, ALLOWED, _browser, world  # noqa: F401 # the matrix's world fixture
+from tests.browser.test_bundled_pages import bundled  # noqa: F401 # the bundled courses, synced
 from tests.browser.conftest import copy_cookies, open_phone
 from tests.helpers import finish_course
 
@@ -70,4 +71,23 @@ def test_no_page_scrolls_sideways_with_large_text(app, db, world, live_server, c
                     if width > 360:
                         problems.append(f"{actor} {path} at {scale}: {width} px wide; {page.evaluate(WIDEST)}")
     assert seen > 60
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_bundled_lesson_scrolls_sideways_with_large_text(app, auth, bundled, live_server, chromium):
+    """The courses shipped with the app (long words, links, pictures, tables) at 200% text."""
+    auth.register()
+    problems = []
+    with open_phone(chromium, live_server, device_scale_factor=1) as phone:
+        copy_cookies(auth.client, phone.page.context, live_server)
+        page = phone.page
+        for slug, lessons in bundled:
+            for path in [f"/courses/{slug}", f"/courses/{slug}/quiz"] + [
+                    f"/courses/{slug}/lessons/{lesson}" for lesson in lessons]:
+                page.goto(path)
+                assert page.url.endswith(path), f"{path} redirected to {page.url}"
+                page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+                width = page.evaluate("document.scrollingElement.scrollWidth")
+                if width > 360:
+                    problems.append(f"{path}: {width} px wide; {page.evaluate(WIDEST)}")
     assert problems == [], "\n".join(problems)
