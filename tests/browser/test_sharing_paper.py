@@ -1,0 +1,79 @@
+"""Paper and pictures from a real browser (issue 9): every course's poster prints on one A4 page, a
+lesson's handout prints on one page, and the certificate's "Lưu ảnh" saves a PNG made on the phone."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from elearn.content.sync import sync_folder
+from elearn.db import db_session
+from elearn.models import Certificate, Course, User
+from tests.browser.conftest import copy_cookies, open_phone
+
+pytestmark = pytest.mark.browser
+BUNDLED = Path(__file__).resolve().parent.parent.parent / "courses"
+
+
+def pages_of(pdf: bytes) -> int:
+    """Pages in a PDF Chromium printed (each page object is written as `/Type /Page`)."""
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.fixture
+def bundled(app, live_server):  # after the fixture courses, which would archive these
+    app.config["COURSES_PATH"] = str(BUNDLED)
+    with app.app_context():
+        sync_folder(db_session(), BUNDLED)
+        db_session().commit()
+        return [(course.slug, [lesson.slug for lesson in course.active_lessons])
+                for course in db_session().scalars(select(Course).where(Course.is_published))]
+
+
+def test_every_course_poster_prints_on_one_a4_page(bundled, live_server, chromium):
+    assert bundled
+    with open_phone(chromium, live_server) as phone:
+        for slug, _lessons in bundled:
+            phone.page.goto(f"/courses/{slug}/poster")
+            assert phone.page.locator(".poster .qr svg").count() == 1
+            pdf = phone.page.pdf(format="A4", print_background=True)
+            assert pages_of(pdf) == 1, f"the poster of {slug} prints on {pages_of(pdf)} pages"
+    assert all(live_server.is_local(url) for url in phone.requests)
+
+
+def test_every_lesson_handout_prints_on_one_page(app, auth, bundled, live_server, chromium):
+    auth.register()
+    longer = []
+    with open_phone(chromium, live_server) as phone:
+        copy_cookies(auth.client, phone.page.context, live_server)
+        for slug, lessons in bundled:
+            for lesson in lessons:
+                phone.page.goto(f"/courses/{slug}/lessons/{lesson}/handout")
+                assert phone.page.locator(".handout .qr svg").count() == 1
+                phone.page.wait_for_load_state("networkidle")  # its pictures take room too
+                if (count := pages_of(phone.page.pdf(format="A4", print_background=True))) != 1:
+                    longer.append(f"{slug}/{lesson}: {count} pages")
+        phone.page.goto("/privacy")  # the measure counts: a long page is more than one
+        assert pages_of(phone.page.pdf(format="A4")) > 1
+    assert longer == []
+
+
+def test_lưu_ảnh_saves_the_certificate_as_a_png(app, db, auth, courses, live_server, chromium):
+    auth.register()
+    user = db.scalar(select(User).where(User.phone == "+84912345678"))
+    db.add(Certificate(user_id=user.id, code="ABCDEFGHJKMN", trained_on=user.created_at.date()))
+    db.commit()
+    with open_phone(chromium, live_server) as phone:
+        copy_cookies(auth.client, phone.page.context, live_server)
+        phone.page.goto("/certificate")
+        with phone.page.expect_download() as saving:
+            phone.page.get_by_role("link", name="Lưu ảnh").click()
+        download = saving.value
+        assert download.suggested_filename == "chung-nhan-hoc-so.png"
+        saved = Path(download.path()).read_bytes()
+        assert saved.startswith(b"\x89PNG") and len(saved) > 10_000
+        # No Web Share for files in this browser: the button stays hidden rather than doing nothing.
+        share_works = phone.page.evaluate("() => !!(navigator.share && navigator.canShare)")
+        assert phone.page.locator("[data-share-picture]").is_visible() == share_works
