@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from elearn.admin.messages import KIND_LABELS, ROLE_CHOICES
 from elearn.forms import Form, PhoneField, RadioChoiceField, clean_text
 from elearn.models import STAFF_ROLES, UNIT_KINDS, Unit
+from elearn.prg import KeyedForm
 from elearn.inputs import parse_id
 from elearn.units import MAX_CODE_LENGTH, MAX_NAME_LENGTH
 
@@ -39,7 +40,7 @@ class UnitFields(Form):
                        validators=[Length(max=MAX_CODE_LENGTH, message=_l("Mã dài quá 32 ký tự."))])
 
 
-class AddUnitForm(UnitFields):
+class AddUnitForm(KeyedForm, UnitFields):
     kind = RadioChoiceField(_l("Cấp"), choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in UNIT_KINDS],
                             message=_l("Vui lòng chọn cấp: tỉnh, xã hoặc thôn."))
     parent_id = SelectField(_l("Thuộc"), coerce=chosen_id, validate_choice=False)
@@ -85,7 +86,7 @@ class _PersonFields(Form):
     phone = PhoneField(_l("Số điện thoại"))
 
 
-class AssignmentForm(Form):
+class AssignmentForm(KeyedForm, Form):
     role = RadioChoiceField(_l("Vai trò"), choices=[SelectChoice(role, ROLE_CHOICES[role]) for role in STAFF_ROLES],
                             message=_l("Vui lòng chọn vai trò."))
     unit_id = SelectField(_l("Phụ trách"), coerce=chosen_id, validate_choice=False)

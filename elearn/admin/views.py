@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Field, Form
 
+from elearn import prg, prg_pages
 from elearn import units as unit_services
 from elearn.access import is_admin, is_staff, role_required
 from elearn.admin import audit_forms, audit_log, forms, services
@@ -29,6 +30,7 @@ bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admi
 # one page that shows it, and is dropped there.
 ONE_TIME_PASSWORD = "admin_one_time_password"
 ONE_TIME_CODE = "admin_one_time_code"  # the same way, for a one-time code to set a new password
+REMOVE_ROLE = "remove_role"  # the draft of a refused removal of a role: its messages only
 # Example rows of the downloadable template: replaced by the commune's own list.
 TEMPLATE_ROWS = (("tinh", "51", "Tỉnh Quảng Ngãi", ""), ("xa", "21178", "Xã Tịnh Trà", "51"),
                  ("thon", "", "Thôn Trà Bình", "21178"))
@@ -73,25 +75,32 @@ def _add_unit_form(**kwargs) -> forms.AddUnitForm:
 @role_required("admin")
 def units():
     # After adding a village, the form keeps its level and commune for the next one.
-    return _units_page(_add_unit_form(formdata=None, kind=request.args.get("kind"),
-                                      parent_id=forms.chosen_id(request.args.get("parent_id"))))
+    form = _add_unit_form(formdata=None, kind=request.args.get("kind"),
+                          parent_id=forms.chosen_id(request.args.get("parent_id")))
+    prg.restore(form)  # a refused unit comes back once, as typed, with its messages
+    return _units_page(form)
 
 
 @bp.post("/units")
 @role_required("admin")
 def add_unit():
-    form = _add_unit_form()
-    if form.validate_on_submit():
-        parent = _unit_or_404(form.parent_id.data) if form.parent_id.data else None
-        try:
-            unit = unit_services.add_unit(db_session(), kind=form.kind.data, name=form.name.data, parent=parent,
-                                          code=form.code.data or None, actor_id=current_user.id)
-        except Refused as refused:
-            _refused(form, refused, form.name)
-        else:
-            flash(_("Đã thêm %(name)s. Bạn có thể thêm đơn vị tiếp theo.", name=unit.name), "success")
-            return redirect(url_for("admin.units", kind=unit.kind, parent_id=unit.parent_id, _anchor="add"))
-    return _units_page(form, 400)
+    form, here = _add_unit_form(), url_for("admin.units")
+    page = lambda: _units_page(form, 400)  # noqa: E731
+    if not form.validate_on_submit():
+        return prg_pages.refused_to(here, form, page, anchor="#add")
+    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return again  # a double tap: where the first one led
+    parent = _unit_or_404(form.parent_id.data) if form.parent_id.data else None
+    try:
+        unit = unit_services.add_unit(db_session(), kind=form.kind.data, name=form.name.data, parent=parent,
+                                      code=form.code.data or None, actor_id=current_user.id)
+    except Refused as refused:
+        _refused(form, refused, form.name)
+        return prg_pages.refused_to(here, form, page, anchor="#add")
+    flash(_("Đã thêm %(name)s. Bạn có thể thêm đơn vị tiếp theo.", name=unit.name), "success")
+    target = url_for("admin.units", kind=unit.kind, parent_id=unit.parent_id, _anchor="add")
+    prg.settle_key(form, current_user.id, target)
+    return redirect(target)
 
 
 def _unit_page(unit: Unit, status: int = 200, **given_forms):
@@ -110,7 +119,20 @@ def _unit_page(unit: Unit, status: int = 200, **given_forms):
 @bp.get("/units/<id:unit_id>")
 @role_required("admin")
 def unit(unit_id):
-    return _unit_page(_unit_or_404(unit_id))
+    unit = _unit_or_404(unit_id)
+    page_forms = {"rename_form": forms.RenameUnitForm(formdata=None, obj=unit),
+                  "merge_form": forms.MergeForm(formdata=None, targets=services.merge_targets(db_session(), unit)),
+                  "remove_form": forms.RemoveUnitForm(formdata=None)}
+    for form in page_forms.values():
+        prg.restore(form)  # the one refused here comes back once, with its messages
+    return _unit_page(unit, **page_forms)
+
+
+def _unit_refused(unit: Unit, **given_form):
+    """A refused rename, merge or removal: 303 to the unit's page, which shows it again."""
+    form = next(iter(given_form.values()))
+    return prg_pages.refused_to(url_for("admin.unit", unit_id=unit.id), form,
+                                lambda: _unit_page(unit, 400, **given_form))
 
 
 @bp.post("/units/<id:unit_id>/rename")
@@ -126,7 +148,7 @@ def rename_unit(unit_id):
         else:
             flash(_("Đã lưu tên và mã của %(name)s.", name=unit.name), "success")
             return redirect(url_for("admin.unit", unit_id=unit.id))
-    return _unit_page(unit, 400, rename_form=form)
+    return _unit_refused(unit, rename_form=form)
 
 
 @bp.post("/units/<id:unit_id>/merge")
@@ -147,7 +169,7 @@ def merge_unit(unit_id):
         else:
             flash(_("Đã sáp nhập %(source)s vào %(target)s.", source=unit.name, target=target.name), "success")
             return redirect(url_for("admin.unit", unit_id=target.id))
-    return _unit_page(unit, 400, merge_form=form)
+    return _unit_refused(unit, merge_form=form)
 
 
 @bp.post("/units/<id:unit_id>/remove")
@@ -164,22 +186,25 @@ def remove_unit(unit_id):
         else:
             flash(_("Đã xóa %(name)s và %(count)s đơn vị bên trong.", name=name, count=removed - 1), "success")
             return redirect(url_for("admin.units"))
-    return _unit_page(unit, 400, remove_form=form)
+    return _unit_refused(unit, remove_form=form)
 
 
 @bp.route("/units/import", methods=["GET", "POST"])
 @role_required("admin")
 def import_units():
-    form = forms.ImportUnitsForm()
+    form, here, problems = forms.ImportUnitsForm(), url_for("admin.import_units"), []
+    page = lambda: render_template("admin/import.html", form=form, problems=problems)  # noqa: E731
+    if request.method == "GET":
+        problems = (prg.restore(form) or {}).get("problems", [])  # a refused file: its rows' messages, once
+        return page()
     if not form.validate_on_submit():
-        return render_template("admin/import.html", form=form), 400 if request.method == "POST" else 200
+        return prg_pages.refused_to(here, form, page, keep_data=False)
     try:
         report = unit_services.import_units(db_session(), form.file.data.read(), current_user.id)
     except Refused as refused:
-        discard_request_changes()
-        problems = [row_message(problem) for problem in refused.problems]
+        problems = [str(row_message(problem)) for problem in refused.problems]
         form.file.errors = [_("Chưa nhập gì: tệp có %(count)s lỗi, xem danh sách ở trên.", count=len(problems))]
-        return render_template("admin/import.html", form=form, problems=problems), 400
+        return prg_pages.refused_to(here, form, page, {"problems": problems}, discard=True, keep_data=False)
     flash(_("Đã nhập xong: %(added)s đơn vị mới, %(renamed)s đổi tên, %(unchanged)s không đổi.",
             added=report.added, renamed=report.renamed, unchanged=report.unchanged), "success")
     return redirect(url_for("admin.units"))
@@ -205,21 +230,33 @@ def staff():
 @bp.route("/staff/new", methods=["GET", "POST"])
 @role_required("admin")
 def new_staff():
-    form = forms.NewStaffForm(units=services.active_units(db_session()))
-    if form.validate_on_submit():
-        data = services.NewStaff(form.full_name.data, form.phone.normal, form.role.data, form.unit_id.data or None)
-        try:
-            user, password = services.create_staff_account(db_session(), data, current_user.id)
-        except Refused as refused:
-            _refused(form, refused, form.unit_id)
-        else:
-            browser_session[ONE_TIME_PASSWORD] = {"user_id": user.id, "password": password}
-            flash(_("Đã tạo tài khoản cho %(name)s.", name=user.full_name), "success")
-            return redirect(url_for("admin.staff_member", user_id=user.id))
-    posted = request.method == "POST"
-    # The phone may be a resident's: the page offers to give that person the role instead.
-    holder = services.phone_holder(db_session(), form.phone.normal) if posted else None
-    return render_template("admin/new_staff.html", form=form, holder=holder), 400 if posted else 200
+    form, holder = forms.NewStaffForm(units=services.active_units(db_session())), None
+    page = lambda: render_template("admin/new_staff.html", form=form, holder=holder)  # noqa: E731
+    if request.method == "GET":
+        kept = prg.restore(form) or {}
+        holder = _person_or_404(kept["holder"]) if kept.get("holder") else None
+        return page()
+    if not form.validate_on_submit():
+        return prg.refused(form, page, _holder_of(form))
+    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return again  # a double tap: the account the first one made
+    data = services.NewStaff(form.full_name.data, form.phone.normal, form.role.data, form.unit_id.data or None)
+    try:
+        user, password = services.create_staff_account(db_session(), data, current_user.id)
+    except Refused as refused:
+        _refused(form, refused, form.unit_id)
+        return prg.refused(form, page, _holder_of(form))
+    browser_session[ONE_TIME_PASSWORD] = {"user_id": user.id, "password": password}
+    flash(_("Đã tạo tài khoản cho %(name)s.", name=user.full_name), "success")
+    target = url_for("admin.staff_member", user_id=user.id)
+    prg.settle_key(form, current_user.id, target)
+    return redirect(target)
+
+
+def _holder_of(form: forms.NewStaffForm) -> dict:
+    """The phone may be a resident's: the page offers to give that person the role instead."""
+    holder = services.phone_holder(db_session(), form.phone.normal) if form.phone.normal else None
+    return {"holder": holder.id} if holder else {}
 
 
 def _person_page(user: User, status: int = 200, form: forms.AssignmentForm | None = None,
@@ -233,6 +270,9 @@ def _person_page(user: User, status: int = 200, form: forms.AssignmentForm | Non
 @role_required("admin")
 def staff_member(user_id):
     user = _person_or_404(user_id)
+    form = forms.AssignmentForm(formdata=None, units=services.active_units(db_session()))
+    prg.restore(form)  # a refused role comes back once, with its message
+    problems = (prg.restore(None, form_name=REMOVE_ROLE) or {}).get("problems", [])
     saved = browser_session.pop(ONE_TIME_PASSWORD, None)  # shown once, whichever page comes next
     password = saved["password"] if saved and saved.get("user_id") == user.id else None
     code = browser_session.pop(ONE_TIME_CODE, None)
@@ -240,7 +280,7 @@ def staff_member(user_id):
         code = dict(code, expires=datetime.fromisoformat(code["expires"]))
     else:
         code = None
-    return _person_page(user, password=password, code=code)
+    return _person_page(user, form=form, problems=problems, password=password, code=code)
 
 
 @bp.post("/staff/<id:user_id>/code")
@@ -279,17 +319,22 @@ def reset_second_factor(user_id):
 @role_required("admin")
 def add_role(user_id):
     user = _person_or_404(user_id)
-    form = forms.AssignmentForm(units=services.active_units(db_session()))
-    if form.validate_on_submit():
-        try:
-            services.assign_role(db_session(), user, form.role.data, form.unit_id.data or None, current_user.id)
-        except Refused as refused:
-            _refused(form, refused, form.unit_id)
-        else:
-            flash(_("Đã giao vai trò %(role)s cho %(name)s.", role=ROLE_NAMES[form.role.data], name=user.full_name),
-                  "success")
-            return redirect(url_for("admin.staff_member", user_id=user.id))
-    return _person_page(user, 400, form=form)
+    form, here = forms.AssignmentForm(units=services.active_units(db_session())), url_for("admin.staff_member",
+                                                                                         user_id=user.id)
+    page = lambda: _person_page(user, 400, form=form)  # noqa: E731
+    if not form.validate_on_submit():
+        return prg_pages.refused_to(here, form, page)
+    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return again  # a double tap: the person's page, the role given once
+    try:
+        services.assign_role(db_session(), user, form.role.data, form.unit_id.data or None, current_user.id)
+    except Refused as refused:
+        _refused(form, refused, form.unit_id)
+        return prg_pages.refused_to(here, form, page)
+    flash(_("Đã giao vai trò %(role)s cho %(name)s.", role=ROLE_NAMES[form.role.data], name=user.full_name),
+          "success")
+    prg.settle_key(form, current_user.id, here)
+    return redirect(here)
 
 
 @bp.post("/staff/<id:user_id>/roles/<id:assignment_id>/remove")
@@ -300,8 +345,10 @@ def remove_role(user_id, assignment_id):
     try:
         services.remove_role(db_session(), user, assignment, current_user.id)
     except Refused as refused:
-        discard_request_changes()
-        return _person_page(user, 400, problems=[message_for(problem) for problem in refused.problems])
+        problems = [str(message_for(problem)) for problem in refused.problems]
+        return prg_pages.refused_to(url_for("admin.staff_member", user_id=user.id), None,
+                                    lambda: _person_page(user, 400, problems=problems), {"problems": problems},
+                                    form_name=REMOVE_ROLE, discard=True)
     flash(_("Đã bỏ vai trò %(role)s của %(name)s.", role=ROLE_NAMES[assignment.role], name=user.full_name), "success")
     if not is_admin(current_user):  # an admin who gave up their own admin role has no admin pages left
         return redirect(url_for("learn.home"))
