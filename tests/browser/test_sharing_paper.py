@@ -12,6 +12,8 @@ from elearn.content.sync import sync_folder
 from elearn.db import db_session
 from elearn.models import Certificate, Course, User
 from tests.browser.conftest import copy_cookies, open_phone
+from tests.browser.helpers import horizontal_overflow, small_targets
+from tests.helpers import finish_course
 
 pytestmark = pytest.mark.browser
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "courses"
@@ -77,3 +79,28 @@ def test_lưu_ảnh_saves_the_certificate_as_a_png(app, db, auth, courses, live_
         # No Web Share for files in this browser: the button stays hidden rather than doing nothing.
         share_works = phone.page.evaluate("() => !!(navigator.share && navigator.canShare)")
         assert phone.page.locator("[data-share-picture]").is_visible() == share_works
+
+
+def test_sharing_pages_fit_a_phone_even_at_200_percent_text(app, db, auth, courses, live_server, chromium):
+    auth.register(full_name="Nguyễn Thị Phương Thảo Hồng Nhung")
+    finish_course(auth.client, db, "alpha")
+    user = db.scalar(select(User).where(User.phone == "+84912345678"))
+    db.add(Certificate(user_id=user.id, code="ABCDEFGHJKMN", trained_on=user.created_at.date()))
+    db.commit()
+    public = ["/verify", "/verify?code=ABCD-EF", "/verify/ABCDEFGHJKMN", "/verify/ABCDEFGHJKMP", "/courses/alpha",
+              "/courses/alpha/poster"]
+    own = ["/certificate", "/me/data", "/courses/alpha/lessons/mo-dau/handout"]
+    problems = []
+    for signed_in, paths in ((False, public), (True, own)):
+        with open_phone(chromium, live_server) as phone:
+            if signed_in:
+                copy_cookies(auth.client, phone.page.context, live_server)
+            for path in paths:
+                phone.page.goto(path)
+                if small_targets(phone.page):
+                    problems.append(f"{path}: small tap targets {small_targets(phone.page)}")
+                for scale in ("100%", "200%"):
+                    phone.page.evaluate("scale => { document.documentElement.style.fontSize = scale; }", scale)
+                    if (wider := horizontal_overflow(phone.page)) > 0:
+                        problems.append(f"{path} at {scale}: {wider} px too wide")
+    assert problems == []
