@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import os
 import re
 import socket
 import statistics
@@ -473,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"following links; Chromium {CHROMIUM} at {PHONE['viewport']['width']}×"
                 f"{PHONE['viewport']['height']}; slow 3G ({LATENCY_MS} ms, {THROUGHPUT * 8 / 1000:.0f} kbit/s each "
                 f"way), CPU {CPU_SLOWDOWN}× slower.")
+            log(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (timings on a "
+                f"busy machine come out longer).")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 try:
@@ -490,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             proxy.close()
             server.stop()
     log("")
+    log(f"Load average at the end: {os.getloadavg()[0]:.1f}")
     for failure in failures:
         log(f"FAIL: {failure}")
     log("OK" if not failures else "OVER BUDGET")
