@@ -170,19 +170,38 @@ def _quiz_page(person, course, version, form, answers=None, missing=frozenset(),
 @bp.get("/residents/<id:user_id>/courses/<id:course_id>/quiz")
 @access.role_required("trainer")
 def assisted_quiz(user_id, course_id):
+    """The quiz, or (once, after a refused submission: Post/Redirect/Get) the same quiz again with the
+    answers, the key, the trainer's tick, the message and the unanswered questions marked."""
     person, course = _resident_and_course(user_id, course_id)
-    version = learning.current_quiz(db_session(), course)
-    return _quiz_page(person, course, version, AssistedQuizForm.fresh(version.id))
+    kept = prg.restore(None, form_name=ASSISTED_QUIZ) or {}
+    version = ((isinstance(kept.get("version"), int) and learning.quiz_version_for(db_session(), course,
+                                                                                   kept["version"]))
+               or learning.current_quiz(db_session(), course))
+    form = AssistedQuizForm.fresh(version.id)
+    form.idempotency_key.data = kept.get("key") or form.idempotency_key.data
+    form.lessons_covered.data = bool(kept.get("covered"))
+    form.lessons_covered.errors = [str(message) for message in kept.get("covered_errors", [])]
+    answers = {question: set(choices) for question, choices in kept.get("answers", [])}
+    return _quiz_page(person, course, version, form, answers, set(kept.get("missing", [])), kept.get("message"))
+
+
+ASSISTED_QUIZ = "AssistedQuizForm"  # the draft of a refused assisted quiz (elearn.prg)
 
 
 def _quiz_again(person, course, version, posted: AssistedQuizForm, answers, message, missing=frozenset(), key=None):
-    """The quiz again with what was chosen (and the same key, so a later submit is still one attempt)."""
+    """The quiz again on its GET with what was chosen (and the same key, so a later submit is still one
+    attempt): Back and reload show a page, never "resend the form?"."""
     version = version or learning.current_quiz(db_session(), course)
     form = AssistedQuizForm.fresh(version.id)
     form.idempotency_key.data = key or form.idempotency_key.data
     form.lessons_covered.data = posted.lessons_covered.data
     form.lessons_covered.errors = list(posted.lessons_covered.errors)
-    return _quiz_page(person, course, version, form, answers, missing, message, 400)
+    kept = {"version": version.id, "answers": [[question, sorted(choices)] for question, choices in answers.items()],
+            "missing": sorted(missing), "message": str(message), "key": form.idempotency_key.data,
+            "covered": bool(posted.lessons_covered.data),
+            "covered_errors": [str(error) for error in posted.lessons_covered.errors]}
+    return prg.refused(None, lambda: _quiz_page(person, course, version, form, answers, missing, message, 400), kept,
+                       form_name=ASSISTED_QUIZ)
 
 
 def _posted_problem(form: AssistedQuizForm) -> str | None:

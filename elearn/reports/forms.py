@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from elearn.forms import ChoiceField, Form, RadioChoiceField, clean_text
 from elearn.inputs import parse_number, whole_number
+from elearn.prg import KeyedForm
 from elearn.problems import Problem
 from elearn.reports.messages import describe
 from elearn.reports.population import FIRST_YEAR, MAX_SOURCE, Entry, check_entry
@@ -161,7 +162,7 @@ EXPIRY_CHOICES = [SelectChoice(90, _l("3 tháng")), SelectChoice(365, _l("1 năm
                   SelectChoice(730, _l("2 năm"))]
 
 
-class TokenForm(Form):
+class TokenForm(KeyedForm, Form):
     name = StringField(_l("Tên gợi nhớ"), filters=[clean_text],
                        validators=[DataRequired(_l("Hãy đặt tên, ví dụ: Hệ thống báo cáo của tỉnh.")),
                                    Length(max=80, message=_l("Tên dài quá 80 ký tự."))],

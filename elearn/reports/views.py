@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access
+from elearn import access, prg, prg_pages
 from elearn.audit import audit
 from elearn.db import db_session
 from elearn.i18n import format_day, format_number, format_percent, local_today
@@ -115,16 +115,22 @@ def population_figures(unit_id):
     year = year_from(request.values.get("year"), local_today())
     form = population_form(villages, population.figures_of(db_session(), [v.id for v in villages], year),
                            request.form if request.method == "POST" else None)
-    if request.method == "POST" and form.validate_on_submit():
+    upload, errors = PopulationUploadForm(formdata=None), []
+    page = lambda: render_template("reports/population.html", unit=unit, villages=villages,  # noqa: E731
+                                   form=form, year=year, years=year_range(), upload=upload, errors=errors)
+    here = url_for("reports.population_figures", unit_id=unit.id, year=year)
+    if request.method == "GET":
+        prg.restore(form)  # a refused form (here, or an upload) comes back once, with its messages
+        errors = (prg.restore(upload) or {}).get("errors", [])
+        return page()
+    if form.validate_on_submit():
         entries, problems = entries_from(form, villages, year)
         if not problems:
             saved = population.save_figures(db_session(), entries, form.source.data, current_user.id, unit.id)
             flash(saved_message(saved), "success")
-            return redirect(url_for("reports.population_figures", unit_id=unit.id, year=year))
+            return redirect(here)
         show_problems(form, problems)
-    status = 400 if request.method == "POST" else 200
-    return render_template("reports/population.html", unit=unit, villages=villages, form=form, year=year,
-                           years=year_range(), upload=PopulationUploadForm(formdata=None), errors=[]), status
+    return prg_pages.refused_to(here, form, page)
 
 
 @bp.post("/<id:unit_id>/population/upload")
@@ -141,8 +147,11 @@ def population_upload(unit_id):
         return redirect(url_for("reports.population_figures", unit_id=unit.id))
     year = local_today().year
     form = population_form(villages, population.figures_of(db_session(), [v.id for v in villages], year), None)
-    return render_template("reports/population.html", unit=unit, villages=villages, form=form, year=year,
-                           years=year_range(), upload=upload, errors=[with_row(p) for p in problems]), 400
+    errors = [str(with_row(p)) for p in problems]
+    page = lambda: render_template("reports/population.html", unit=unit, villages=villages,  # noqa: E731
+                                   form=form, year=year, years=year_range(), upload=upload, errors=errors)
+    return prg_pages.refused_to(url_for("reports.population_figures", unit_id=unit.id, year=year), upload, page,
+                                {"errors": errors}, anchor="#upload")
 
 
 @bp.get("/<id:unit_id>/population/template.csv")
@@ -159,15 +168,19 @@ def population_template(unit_id):
 def api_tokens():
     units = access.visible_units(db_session(), current_user, "official", kinds=REPORT_KINDS)
     form = TokenForm(units=units)
-    if form.validate_on_submit():
-        unit = unit_or_404(form.unit_id.data)  # type: ignore[arg-type] # a validated choice
-        _token, plain = tokens.create_token(db_session(), name=form.name.data, unit=unit, days=form.days.data,
-                                            actor_id=current_user.id, now=utcnow())
-        session["new_api_token"] = plain  # shown once, on the next page, then forgotten
-        return redirect(url_for("reports.api_tokens"))
-    listed = tokens.tokens_for_units(db_session(), access.units_in_scope(current_user, "official"))
-    return render_template("reports/tokens.html", form=form, tokens=listed, new_token=session.pop(
-        "new_api_token", None), now=utcnow()), 400 if form.errors else 200
+    page = lambda: render_template(  # noqa: E731
+        "reports/tokens.html", form=form, now=utcnow(), new_token=session.pop("new_api_token", None),
+        tokens=tokens.tokens_for_units(db_session(), access.units_in_scope(current_user, "official")))
+    if not form.validate_on_submit():
+        return prg_pages.form_page(form, page)
+    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return again  # a double tap: one token, the list where the first one led
+    unit = unit_or_404(form.unit_id.data)  # type: ignore[arg-type] # a validated choice
+    _token, plain = tokens.create_token(db_session(), name=form.name.data, unit=unit, days=form.days.data,
+                                        actor_id=current_user.id, now=utcnow())
+    session["new_api_token"] = plain  # shown once, on the next page, then forgotten
+    prg.settle_key(form, current_user.id, url_for("reports.api_tokens"))
+    return redirect(url_for("reports.api_tokens"))
 
 
 @bp.post("/tokens/<id:token_id>/revoke")

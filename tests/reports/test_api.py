@@ -9,6 +9,7 @@ from sqlalchemy import select
 from elearn.models import ApiToken
 from elearn.models.types import utcnow
 from tests.conftest import csrf_token
+from tests.helpers import shown_again
 from tests.reports.conftest import create_token
 
 
@@ -47,7 +48,8 @@ def test_an_official_cannot_make_a_token_for_another_commune(client, commune, of
     response = client.post("/reports/tokens", data={"csrf_token": csrf_token(client, "/reports/tokens"),
                                                     "name": "X", "unit_id": str(commune.other_commune.id),
                                                     "days": "365"})
-    assert response.status_code == 400 and "Not a valid choice" not in response.get_data(as_text=True)
+    page = shown_again(client, response, "/reports/tokens")
+    assert "Hãy chọn đơn vị" in page and "Not a valid choice" not in page
 
 
 @pytest.mark.parametrize("header", [None, "Bearer hs_unknown-token-000000000000000000000000000000000",
@@ -94,3 +96,18 @@ def test_the_openapi_document_names_exactly_the_api_routes(app, client):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             served |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert described == served
+
+
+def test_a_double_tap_on_make_a_token_makes_one(client, db, commune, official):
+    import re
+
+    from sqlalchemy import func
+
+    page = client.get("/reports/tokens").get_data(as_text=True)
+    key = re.search(r'value="([^"]+)"', re.search(r'<input[^>]*name="form_key"[^>]*>', page).group(0)).group(1)
+    data = {"csrf_token": csrf_token(client, "/reports/tokens"), "name": "Hệ thống của tỉnh",
+            "unit_id": str(commune.commune.id), "days": "365", "form_key": key}
+    first, second = client.post("/reports/tokens", data=data), client.post("/reports/tokens", data=data)
+    assert first.status_code == 302 and second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"] == "/reports/tokens"
+    assert db.scalar(select(func.count(ApiToken.id))) == 1
