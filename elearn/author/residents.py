@@ -13,6 +13,7 @@ from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from elearn import access, prg, prg_pages
 from elearn.author import people
@@ -99,7 +100,7 @@ def new_resident():
     if not form.validate_on_submit():
         return prg.refused(form, page)
     if (again := prg_pages.tapped_again(form, None, page)) is not None:
-        return again  # a double tap: where the first one led (its code page)
+        return _code_again(again)  # a double tap: where the first one led (its code page)
     data = people.InPersonRegistration(
         full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day, sex=form.sex.data,
         village_id=form.village_id.data, notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -112,6 +113,31 @@ def new_resident():
     target = url_for("author.show_code", user_id=user.id)
     prg.settle_key(form, current_user.id, target)
     return redirect(target)
+
+
+def _code_again(answer):
+    """A second tap of "Đăng ký và lấy mã" lands on the first one's code page. The first answer
+    carried the code in its cookie; when that answer never reached the phone (the browser dropped it
+    for the second tap), a new code is issued in its place (the first one, never seen, stops working),
+    so the page still shows a code."""
+    target = answer.headers.get("Location", "") if answer.status_code in (302, 303) else ""
+    try:
+        endpoint, args = current_app.create_url_adapter(request).match(target, method="GET")
+    except HTTPException:
+        return answer
+    saved = browser_session.get(NEW_CODE) or {}
+    if endpoint != "author.show_code" or saved.get("user_id") == args["user_id"]:
+        return answer
+    person = access.resident_in_scope(db_session(), _me(), args["user_id"])
+    if person is None:
+        return answer
+    try:
+        code, purpose = people.issue_code_for(db_session(), _me(), person, current_app.secret_key, utcnow())
+    except Refused:  # too many codes this hour: their page says so and offers one later
+        discard_request_changes()
+        return answer
+    _keep_code(person, code, purpose)
+    return answer
 
 
 # One resident: their page, a one-time code.

@@ -100,3 +100,17 @@ def test_a_double_tap_on_new_course_and_add_lesson_makes_one_of_each(app, db, vi
     second = trainer.post(f"{course_path}/lessons", data=data)
     assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
     assert len(revisions(db, course_id)) == before + 1
+
+
+def test_a_double_tap_whose_first_answer_was_lost_still_shows_a_code(app, db, trainers, villages):
+    # The browser dropped the first answer (and the code in its cookie) for the second tap.
+    trainer = staff_signed_in(app, trainers[0].phone)
+    data = {**registration(villages), **keyed_fields(trainer.get(NEW_RESIDENT).get_data(as_text=True))}
+    first = trainer.post(NEW_RESIDENT, data=data)
+    with trainer.session_transaction() as cookie:
+        cookie.pop("author_one_time_code")
+    second = trainer.post(NEW_RESIDENT, data=data)
+    assert second.headers["Location"] == first.headers["Location"]
+    page = trainer.get(second.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="one-time-code">\d{4} \d{4}<', page)
+    assert db.scalar(select(func.count(User.id)).where(User.phone == "+84987654321")) == 1
