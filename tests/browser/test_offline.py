@@ -1,6 +1,7 @@
 """Reading and answering with no network, on a phone (issue 9, "Install and offline"): a lesson read
 once opens offline, an unread page shows the offline page, "read, next" and quiz answers given
-offline are sent once when the network is back, and signing out leaves no lesson on the phone."""
+offline (on a quiz kept on the phone) are sent once when the network is back, and signing out
+leaves no lesson on the phone."""
 from __future__ import annotations
 
 import time
@@ -84,8 +85,14 @@ def test_quiz_answers_given_offline_are_kept_and_count_once(db, live_server, chr
     with open_phone(chromium, live_server) as phone:
         page = phone.page
         sign_in(page)
-        page.goto("/courses/alpha/quiz")
+        open_and_keep(page, "/courses/alpha/quiz")
+        key = page.locator("input[name=idempotency_key]")
+        online_key = key.input_value()
         page.context.set_offline(True)
+        page.reload()  # the quiz kept on the phone, as a new attempt: a key of its own
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Bài kiểm tra")
+        offline_key = key.input_value()
+        assert len(offline_key) >= 16 and offline_key != online_key
         page.get_by_label("Đúng một").check()
         page.get_by_label("Đúng A").check()
         page.get_by_label("Đúng B").check()
@@ -101,6 +108,7 @@ def test_quiz_answers_given_offline_are_kept_and_count_once(db, live_server, chr
         expect(page.get_by_role("heading", level=1)).to_contain_text("Kết quả")
         assert "/quiz/attempts/" in page.url
         assert count(db, attempts) == 1
+        assert db.scalar(select(QuizAttempt.idempotency_key)) == offline_key
 
         # The same answers sent again (a second phone tab, a retry): still one attempt.
         page.evaluate("kept => localStorage.setItem('hocso-outbox', kept)", kept)

@@ -1,5 +1,5 @@
 // Học số service worker (elearn/offline/worker.py fills in the __NAMES__, served as /sw.js): keeps the app's files
-// and every lesson page this phone opened, so a lesson read once opens with no network; any other
+// and every lesson (and quiz) page this phone opened, so a lesson read once opens with no network; any other
 // page that cannot be reached shows the offline page. Written for Chrome 72 (Android, 2019).
 "use strict";
 var VERSION = __VERSION__;
@@ -9,6 +9,7 @@ var SHELL_URLS = __SHELL__;
 var OFFLINE = __OFFLINE__;
 var SIGN = __SIGN__;
 var LESSON = /^\/courses\/[a-z0-9-]+\/lessons\/[a-z0-9-]+$/;
+var QUIZ = /^\/courses\/[a-z0-9-]+\/quiz$/; // kept too, so a course read offline can be answered offline
 var MEDIA = /^\/courses\/[a-z0-9-]+\/media\//;
 
 self.addEventListener("install", function (event) {
@@ -94,11 +95,11 @@ function fromCache(event, name, anyVersion) {
   });
 }
 
-// Pages from the network (always fresh when online); a lesson is kept each time it opens.
+// Pages from the network (always fresh when online); a lesson or quiz is kept each time it opens.
 function page(event, url) {
+  var kept = LESSON.test(url.pathname) || QUIZ.test(url.pathname);
   return fetch(event.request).then(function (response) {
-    if (LESSON.test(url.pathname) && !url.search && response.ok && response.type === "basic" &&
-        !response.redirected) {
+    if (kept && !url.search && response.ok && response.type === "basic" && !response.redirected) {
       var copy = response.clone();
       event.waitUntil(caches.open(PAGES).then(function (cache) { return cache.put(url.pathname, copy); }));
     }
@@ -107,9 +108,21 @@ function page(event, url) {
     return caches.open(PAGES).then(function (cache) {
       return cache.match(url.pathname, {ignoreVary: true});
     }).then(function (hit) {
+      if (hit && QUIZ.test(url.pathname)) return newAttempt(hit);
       return hit || caches.match(OFFLINE, {ignoreVary: true});
     }).then(function (hit) {
       return hit || Response.error();
     });
+  });
+}
+
+// A kept quiz opened offline is a new attempt: a key of its own (the server counts one attempt per
+// key), as the server gives each quiz page it sends.
+function newAttempt(response) {
+  return response.text().then(function (html) {
+    var bytes = self.crypto.getRandomValues(new Uint8Array(24));
+    var key = btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    return new Response(html.replace(/(name="idempotency_key" type="hidden" value=")[^"]*/, "$1" + key),
+                        {headers: {"Content-Type": "text/html; charset=utf-8"}});
   });
 }
