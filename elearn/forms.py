@@ -172,7 +172,7 @@ def date_message(parsed: dates.TypedDate, today: date):
         "bad_month": _l("Tháng phải là số từ 1 đến 12."),
         "bad_year": _l("Năm sinh chưa đúng: hãy ghi đủ 4 chữ số, ví dụ 1985."),
         "unknown": _l("Chưa đọc được ngày sinh này. Hãy ghi ngày, tháng, năm bằng số vào ba ô, ví dụ 25, 3, 1970."),
-    }[parsed.problem]
+    }[parsed.problem or "unknown"]
 
 
 class NewPasswordField(PasswordField):

@@ -192,7 +192,7 @@ def remove_unit(unit_id):
 @bp.route("/units/import", methods=["GET", "POST"])
 @role_required("admin")
 def import_units():
-    form, here, problems = forms.ImportUnitsForm(), url_for("admin.import_units"), []
+    form, here, problems = forms.ImportUnitsForm(), url_for("admin.import_units"), list[str]()
     page = lambda: render_template("admin/import.html", form=form, problems=problems)  # noqa: E731
     if request.method == "GET":
         problems = (prg.restore(form) or {}).get("problems", [])  # a refused file: its rows' messages, once

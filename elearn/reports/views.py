@@ -115,7 +115,7 @@ def population_figures(unit_id):
     year = year_from(request.values.get("year"), local_today())
     form = population_form(villages, population.figures_of(db_session(), [v.id for v in villages], year),
                            request.form if request.method == "POST" else None)
-    upload, errors = PopulationUploadForm(formdata=None), []
+    upload, errors = PopulationUploadForm(formdata=None), list[str]()
     page = lambda: render_template("reports/population.html", unit=unit, villages=villages,  # noqa: E731
                                    form=form, year=year, years=year_range(), upload=upload, errors=errors)
     here = url_for("reports.population_figures", unit_id=unit.id, year=year)

@@ -125,10 +125,12 @@ def parse_date_parts(day_text: str | None, month_text: str | None, year_text: st
     missing = [part for part in PARTS if not texts[part]]
     if missing:
         return TypedDate(problem="incomplete", values={"missing": tuple(missing)}, bad=frozenset(missing))
-    numbers = {part: _one_number(texts[part], part) for part in PARTS}
+    numbers: dict[str, str] = {}
     for part in PARTS:
-        if numbers[part] is None:
+        number = _one_number(texts[part], part)
+        if number is None:
             return TypedDate(problem=f"bad_{part}", bad=frozenset({part}))
+        numbers[part] = number
     return _make(int(numbers["day"]), int(numbers["month"]), int(numbers["year"]), numbers["year"])
 
 
