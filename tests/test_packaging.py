@@ -64,6 +64,7 @@ def test_the_wheel_carries_what_serve_reads(wheel):
                  *(f"elearn/bundled/migrations/versions/{each}" for each in migrations),
                  "elearn/bundled/courses/dien-thoai-thong-minh/course.md",
                  "elearn/templates/base.html", "elearn/static/site.css",
+                 "elearn/offline/templates/offline/sw.js", "elearn/static/offline.js", "elearn/static/icon-512.png",
                  "elearn/translations/en/LC_MESSAGES/messages.mo",
                  "elearn/data/common-passwords.txt", "elearn/data/units.yaml"]:
         assert name in names
