@@ -3,6 +3,7 @@ and a double tap of "Đăng ký" lands where the first tap did, signed in, with 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from flask import g
@@ -209,3 +210,41 @@ def test_the_registration_page_of_someone_signed_in_is_a_page_not_a_redirect(cli
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Bạn đã đăng nhập" in page and "Nguyễn Thị Lan" in page
     assert 'href="/courses"' in page and 'action="/sign-out"' in page and 'name="form_key"' not in page
+
+
+def test_two_taps_at_the_same_moment_make_one_account_and_both_sign_in(app, client, auth, db, monkeypatch):
+    """The second tap arrives while the first one's transaction is still open: it waits on the key (PostgreSQL's
+    unique index, SQLite's one writer), then finds the first one's record instead of saying "phone taken"."""
+    import threading
+
+    from elearn.auth import services
+
+    register, entered = services.register_resident, threading.Event()
+
+    def slow_register(session, data):
+        user = register(session, data)
+        entered.set()
+        time.sleep(0.5)  # the account is written, not committed yet
+        return user
+
+    monkeypatch.setattr(services, "register_resident", slow_register)
+    form = {**auth.registration(), **register_page(client)}
+    page_session = client.get_cookie("session", domain=HOST).value
+    answers = {}
+
+    def tap(name):
+        browser = app.test_client()
+        browser.set_cookie("session", page_session, domain=HOST)
+        answers[name] = browser.post("/register", data=form)
+        answers[name].close()
+
+    first = threading.Thread(target=tap, args=("first",))
+    first.start()
+    assert entered.wait(10)
+    second = threading.Thread(target=tap, args=("second",))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert {name: answer.status_code for name, answer in answers.items()} == {"first": 302, "second": 302}
+    assert answers["second"].headers["Location"].endswith("/courses")
+    assert count(db, User) == 1 and count(db, UsedFormKey) == 1
