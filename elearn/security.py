@@ -158,8 +158,11 @@ def _security_headers(response):
         headers.setdefault(name, value)
     if request.is_secure:
         headers.setdefault(*HSTS)
-    if "Cache-Control" not in headers and current_user.is_authenticated:
-        headers["Cache-Control"] = "no-store"
+    if "Cache-Control" not in headers:
+        # Signed in: personal, kept by no HTTP cache at all. Otherwise the page still carries this
+        # browser's session (a form token, a message, the cookie itself): never from a shared cache.
+        # Public files say what they allow themselves (static files, course pictures, open data).
+        headers["Cache-Control"] = "no-store" if current_user.is_authenticated else "private"
     headers.add("Vary", "Cookie")
     return response
 

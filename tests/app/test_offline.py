@@ -161,3 +161,11 @@ def test_a_kept_reading_sent_later_counts_as_read(db, resident):
     response = read_lesson(resident, "alpha", "mo-dau")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/courses/alpha/lessons/tiep-theo")  # the form's data-next
+
+
+def test_pages_for_visitors_not_signed_in_stay_out_of_shared_caches(client, courses):
+    """Each carries the browser's own session (the form token, the cookie): a proxy that kept one
+    would hand another visitor the first one's session."""
+    for path in ("/", "/sign-in", "/register", "/privacy", "/courses/alpha/lessons/mo-dau"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] in ("private", "no-store"), path
