@@ -113,6 +113,9 @@ EXCLUDED = {
     "alerts.idempotency_key": "URL-safe ASCII from a hidden field, never shown",
     "second_factors.secret": "made by the app (pyotp), shown once as a QR code and base32",
     "recovery_codes.code_hash": "never shown",
+    "used_form_keys.key_hash": "a hash of a form's hidden key, never shown",
+    "used_form_keys.endpoint": "an endpoint name, set by the app",
+    "used_form_keys.target": "a local path made by url_for, only ever a redirect's Location",
 }
 
 VISITORS = ("anonymous", "resident", "trainer_here", "official_here", "admin")
