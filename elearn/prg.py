@@ -33,6 +33,7 @@ from typing import Any
 from flask import current_app, flash, g, redirect, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from wtforms import Form as WTForm
 from wtforms import HiddenField, PasswordField
 from wtforms.fields import StringField
@@ -115,6 +116,15 @@ def refused(form: WTForm | None, render: Render, extra: dict | None = None, *, f
     if isinstance(result, tuple):
         return result
     return result, status
+
+
+def checked_token(form: WTForm) -> WTForm:
+    """For a view exempt from CSRFProtect (so that a double tap's second request is answered by the view):
+    a refused form whose CSRF token was wrong is the usual 400 "Trang đã mở quá lâu" page."""
+    token = getattr(form, "csrf_token", None)
+    if token is not None and token.errors:
+        raise CSRFError(token.errors[0])
+    return form
 
 
 def form_page(form: WTForm, render: Render, **kwargs):

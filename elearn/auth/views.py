@@ -9,7 +9,6 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError
 
 from elearn.audit import audit
 from elearn.access import is_staff, needs_consent
@@ -106,9 +105,7 @@ def register():
         prg.restore(form)
         return render_template("auth/register.html", form=form)
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            raise CSRFError(form.csrf_token.errors[0])
-        return _register_refused(form)
+        return _register_refused(prg.checked_token(form))
     data = form.to_registration(current_app.config["PRIVACY_NOTICE_VERSION"])
     if refused := _too_many_phone_taken(form, data.phone):
         return refused
@@ -127,15 +124,16 @@ def register():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token: a double tap's second request may come with the session the first made
 def sign_in():
     next_url = request.args.get("next")
     target = next_url if is_safe_next(next_url) else url_for("learn.courses")
-    if current_user.is_authenticated:
-        return redirect(target)
+    if current_user.is_authenticated:  # a second tap goes on; Back from the course list shows a page
+        return redirect(target, code=303) if next_url or request.method == "POST" else _signed_in_here()
     form = SignInForm()
     page = lambda: render_template("auth/sign_in.html", form=form, asked=bool(next_url))  # noqa: E731
     if not form.validate_on_submit():
-        return prg.form_page(form, page)
+        return prg.form_page(prg.checked_token(form), page)
     counters = guard.counters(form.phone.normal)
     if wait := guard.request_throttle().wait("sign-in", counters):  # looked at before the password: a slowdown
         _slowed_down(form.password, wait)

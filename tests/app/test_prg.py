@@ -248,3 +248,18 @@ def test_two_taps_at_the_same_moment_make_one_account_and_both_sign_in(app, clie
     assert {name: answer.status_code for name, answer in answers.items()} == {"first": 302, "second": 302}
     assert answers["second"].headers["Location"].endswith("/courses")
     assert count(db, User) == 1 and count(db, UsedFormKey) == 1
+
+
+def test_a_double_tapped_sign_in_goes_on_and_back_to_the_sign_in_page_shows_a_page(client, auth, courses):
+    auth.register()
+    auth.sign_out()
+    form = {"phone": "0912 345 678", "password": PASSWORD, "csrf_token": csrf_token(client, "/sign-in")}
+    assert client.post("/sign-in", data=form).status_code == 302
+    second = client.post("/sign-in", data=form)  # the first tap's new session: the page's token is not in it
+    assert second.status_code == 303 and second.headers["Location"].endswith("/courses")
+    page = client.get("/sign-in").get_data(as_text=True)  # Back from the course list
+    assert "Bạn đã đăng nhập" in page and 'href="/courses"' in page
+    asked = client.get("/sign-in?next=/progress")  # a link that asked for sign-in still goes on
+    assert asked.status_code == 303 and asked.headers["Location"].endswith("/progress")
+    assert client.post("/sign-out", data={"csrf_token": csrf_token(client, "/me")}).status_code == 302
+    assert client.post("/sign-in", data={**form, "csrf_token": "stale"}).status_code == 400  # signed out: checked
