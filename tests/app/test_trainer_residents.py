@@ -48,7 +48,8 @@ def test_the_account_has_no_usable_password_until_the_code_is_used(app, db, trai
     for guess in ("", PASSWORD, "12345678", "password"):
         response = stranger.post("/sign-in", data={"phone": "0987654321", "password": guess,
                                                    "csrf_token": csrf_token(stranger, "/sign-in")})
-        assert response.status_code == 400
+        assert response.status_code == 303 and response.headers["Location"] == "/sign-in"  # refused: asked again
+    assert stranger.get("/me").status_code == 302  # never signed in
 
 
 def test_registering_logs_who_did_it_without_personal_data(app, db, trainers, villages):
