@@ -39,9 +39,9 @@ def handle_http_error(error: HTTPException):
         return handle_conflict(original)  # the request's commit failed
     discard_request_changes()
     code = error.code or 500
-    message = _messages().get(code, error.description)
+    message = _messages().get(code, error.description or "")
     if _wants_json() and code == 400 and error.description != type(error).description:
-        message = error.description  # the API says which argument was wrong
+        message = error.description or message  # the API says which argument was wrong
     if isinstance(error, CSRFError):
         message = _("Trang đã mở quá lâu nên phiên làm việc hết hạn. Vui lòng tải lại trang và làm lại.")
     if _wants_json():

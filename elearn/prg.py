@@ -164,7 +164,7 @@ def put_back(form: WTForm, data: dict[str, list[str]], errors: dict[str, list[st
         messages = errors.get(field.name)
         if isinstance(messages, list):
             field.errors = [str(message) for message in messages]
-    form._errors = None  # type: ignore[attr-defined] # WTForms caches `form.errors`
+    form._errors = None  # WTForms caches `form.errors`
 
 
 
