@@ -19,7 +19,7 @@ What is kept and what is not:
 Where it is kept: the signed session cookie. Browsers drop a cookie over about 4 KB, so a draft
 that would make the cookie bigger than COOKIE_BUDGET (a long lesson text) is not kept there: the
 page is then answered in place (status 400, as before), with the text kept on the page, and a tiny
-script (static/page.js, `data-replace-history`) turns that history entry into a GET, so a reload or
+script (static/history.js, loaded when `g.replace_history` is set) turns that history entry into a GET, so a reload or
 Back with JavaScript on does not offer to send the form again. Without JavaScript such a big form
 behaves as before.
 """
@@ -86,12 +86,14 @@ def _fits() -> bool:
     return len(serializer.dumps(dict(session))) <= COOKIE_BUDGET
 
 
-def keep(form: WTForm | None, extra: dict | None = None, *, form_name: str | None = None) -> bool:
-    """Keep the refused form for the next GET of this page; False when it does not fit (nothing kept)."""
+def keep(form: WTForm | None, extra: dict | None = None, *, form_name: str | None = None,
+         shown_on: str | None = None, keep_data: bool = True) -> bool:
+    """Keep the refused form for the next GET of the page that shows it (this one unless `shown_on`);
+    False when it does not fit (nothing kept). `keep_data=False`: the messages only (a file cannot)."""
     name = form_name or type(form).__name__
     session[DRAFT] = {
-        "page": _page(), "form": name, "user": _owner(), "at": int(time.time()),
-        "data": kept_fields(form) if form is not None else {},
+        "page": shown_on or _page(), "form": name, "user": _owner(), "at": int(time.time()),
+        "data": kept_fields(form) if form is not None and keep_data else {},
         "errors": field_errors(form) if form is not None else {},
         "extra": extra or {},
     }
@@ -102,16 +104,19 @@ def keep(form: WTForm | None, extra: dict | None = None, *, form_name: str | Non
 
 
 def refused(form: WTForm | None, render: Render, extra: dict | None = None, *, form_name: str | None = None,
-            status: int = 400, discard: bool = False):
+            status: int = 400, discard: bool = False, shown_on: str | None = None, anchor: str = "",
+            keep_data: bool = True):
     """The answer to a POST whose form was refused: keep it and 303 to the GET of this page, or, when
     it is too big for the cookie, `render()` in place (with `status`) asking the page to turn its history
     entry into a GET. Call it only on POST; `render` is the page as the GET would show it. `discard`:
-    roll back what this request wrote (a claimed form key before a service refused)."""
+    roll back what this request wrote (a claimed form key before a service refused). Staff forms are
+    often posted to an address of their own ("add a lesson") and shown on another page: `shown_on`
+    (a path, as `request.full_path` names that GET; `anchor` is added to the redirect)."""
     if discard:
         discard_request_changes()
-    if keep(form, extra, form_name=form_name):
-        return redirect(_page(), code=303)
-    g.replace_history = True  # base.html marks the page; static/page.js does history.replaceState
+    if keep(form, extra, form_name=form_name, shown_on=shown_on, keep_data=keep_data):
+        return redirect((shown_on or _page()) + anchor, code=303)
+    g.replace_history = True  # base.html then loads static/history.js: history.replaceState
     result = render()
     if isinstance(result, tuple):
         return result
@@ -132,7 +137,7 @@ def form_page(form: WTForm, render: Render, **kwargs):
     the page with this session's draft for it put back, if any."""
     if request.method == "POST":
         return refused(form, render, **kwargs)
-    restore(form)
+    restore(form, form_name=kwargs.get("form_name"))
     return render()
 
 
@@ -208,13 +213,24 @@ def repeat_redirect(record: UsedFormKey, user_id: int | None = None, endpoint: s
     return redirect(target, code=303) if target else None
 
 
-def refuse_reused(form: KeyedForm, render: Render):
+def refuse_reused(form: KeyedForm, render: Render, *, shown_on: str | None = None, form_name: str | None = None):
     """A key used before by someone else, elsewhere or long ago: nothing is done; the form comes back
     with what was typed, a new key and a plain message at the top."""
     form.form_key.data = new_key()
     flash(_("Biểu mẫu này đã được gửi một lần rồi, nên lần này chưa làm gì. Hãy kiểm tra lại rồi bấm gửi."),
           "error")
-    return refused(form, render, discard=True)
+    return refused(form, render, discard=True, shown_on=shown_on, form_name=form_name)
+
+
+def tapped_again(form: KeyedForm, render: Render, *, shown_on: str | None = None, form_name: str | None = None):
+    """Call after the form validated, before creating. None: the key is now this request's (create,
+    then `settle_key`). Else the answer to a form sent again: where its first use led (same person,
+    same place, lately), or, for a key used otherwise, the form back with a new key and a plain
+    message (on `shown_on`, or on the form's own page)."""
+    earlier = claim_key(form)
+    if earlier is None:
+        return None
+    return repeat_redirect(earlier) or refuse_reused(form, render, shown_on=shown_on, form_name=form_name)
 
 
 def settle_key(form: KeyedForm, user_id: int | None, target: str) -> None:

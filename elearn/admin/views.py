@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Field, Form
 
-from elearn import prg, prg_pages
+from elearn import prg
 from elearn import units as unit_services
 from elearn.access import is_admin, is_staff, role_required
 from elearn.admin import audit_forms, audit_log, forms, services
@@ -87,8 +87,8 @@ def add_unit():
     form, here = _add_unit_form(), url_for("admin.units")
     page = lambda: _units_page(form, 400)  # noqa: E731
     if not form.validate_on_submit():
-        return prg_pages.refused_to(here, form, page, anchor="#add")
-    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return prg.refused(form, page, anchor="#add", shown_on=here)
+    if (again := prg.tapped_again(form, page, shown_on=here)) is not None:
         return again  # a double tap: where the first one led
     parent = _unit_or_404(form.parent_id.data) if form.parent_id.data else None
     try:
@@ -96,7 +96,7 @@ def add_unit():
                                       code=form.code.data or None, actor_id=current_user.id)
     except Refused as refused:
         _refused(form, refused, form.name)
-        return prg_pages.refused_to(here, form, page, anchor="#add")
+        return prg.refused(form, page, anchor="#add", shown_on=here)
     flash(_("Đã thêm %(name)s. Bạn có thể thêm đơn vị tiếp theo.", name=unit.name), "success")
     target = url_for("admin.units", kind=unit.kind, parent_id=unit.parent_id, _anchor="add")
     prg.settle_key(form, current_user.id, target)
@@ -131,8 +131,8 @@ def unit(unit_id):
 def _unit_refused(unit: Unit, **given_form):
     """A refused rename, merge or removal: 303 to the unit's page, which shows it again."""
     form = next(iter(given_form.values()))
-    return prg_pages.refused_to(url_for("admin.unit", unit_id=unit.id), form,
-                                lambda: _unit_page(unit, 400, **given_form))
+    return prg.refused(form, lambda: _unit_page(unit, 400, **given_form),
+                       shown_on=url_for("admin.unit", unit_id=unit.id))
 
 
 @bp.post("/units/<id:unit_id>/rename")
@@ -198,13 +198,13 @@ def import_units():
         problems = (prg.restore(form) or {}).get("problems", [])  # a refused file: its rows' messages, once
         return page()
     if not form.validate_on_submit():
-        return prg_pages.refused_to(here, form, page, keep_data=False)
+        return prg.refused(form, page, keep_data=False, shown_on=here)
     try:
         report = unit_services.import_units(db_session(), form.file.data.read(), current_user.id)
     except Refused as refused:
         problems = [str(row_message(problem)) for problem in refused.problems]
         form.file.errors = [_("Chưa nhập gì: tệp có %(count)s lỗi, xem danh sách ở trên.", count=len(problems))]
-        return prg_pages.refused_to(here, form, page, {"problems": problems}, discard=True, keep_data=False)
+        return prg.refused(form, page, {"problems": problems}, discard=True, keep_data=False, shown_on=here)
     flash(_("Đã nhập xong: %(added)s đơn vị mới, %(renamed)s đổi tên, %(unchanged)s không đổi.",
             added=report.added, renamed=report.renamed, unchanged=report.unchanged), "success")
     return redirect(url_for("admin.units"))
@@ -238,7 +238,7 @@ def new_staff():
         return page()
     if not form.validate_on_submit():
         return prg.refused(form, page, _holder_of(form))
-    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+    if (again := prg.tapped_again(form, page)) is not None:
         return again  # a double tap: the account the first one made
     data = services.NewStaff(form.full_name.data, form.phone.normal, form.role.data, form.unit_id.data or None)
     try:
@@ -323,14 +323,14 @@ def add_role(user_id):
                                                                                          user_id=user.id)
     page = lambda: _person_page(user, 400, form=form)  # noqa: E731
     if not form.validate_on_submit():
-        return prg_pages.refused_to(here, form, page)
-    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return prg.refused(form, page, shown_on=here)
+    if (again := prg.tapped_again(form, page, shown_on=here)) is not None:
         return again  # a double tap: the person's page, the role given once
     try:
         services.assign_role(db_session(), user, form.role.data, form.unit_id.data or None, current_user.id)
     except Refused as refused:
         _refused(form, refused, form.unit_id)
-        return prg_pages.refused_to(here, form, page)
+        return prg.refused(form, page, shown_on=here)
     flash(_("Đã giao vai trò %(role)s cho %(name)s.", role=ROLE_NAMES[form.role.data], name=user.full_name),
           "success")
     prg.settle_key(form, current_user.id, here)
@@ -346,9 +346,9 @@ def remove_role(user_id, assignment_id):
         services.remove_role(db_session(), user, assignment, current_user.id)
     except Refused as refused:
         problems = [str(message_for(problem)) for problem in refused.problems]
-        return prg_pages.refused_to(url_for("admin.staff_member", user_id=user.id), None,
-                                    lambda: _person_page(user, 400, problems=problems), {"problems": problems},
-                                    form_name=REMOVE_ROLE, discard=True)
+        return prg.refused(None, lambda: _person_page(user, 400, problems=problems), {"problems": problems},
+                           form_name=REMOVE_ROLE, discard=True,
+                           shown_on=url_for("admin.staff_member", user_id=user.id))
     flash(_("Đã bỏ vai trò %(role)s của %(name)s.", role=ROLE_NAMES[assignment.role], name=user.full_name), "success")
     if not is_admin(current_user):  # an admin who gave up their own admin role has no admin pages left
         return redirect(url_for("learn.home"))

@@ -10,7 +10,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access, prg, prg_pages
+from elearn import access, prg
 from elearn.author import course_messages as messages
 from elearn.author.course_forms import TRACK_LABELS, FileForm, ImageForm, ImportForm, LessonForm, NewCourseForm
 from elearn.author.views import bp
@@ -88,8 +88,8 @@ def new_course():
     form = NewCourseForm()
     page = lambda: _render("new.html", form=form)  # noqa: E731
     if not form.validate_on_submit():
-        return prg_pages.form_page(form, page)
-    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return prg.form_page(form, page)
+    if (again := prg.tapped_again(form, page)) is not None:
         return again  # a double tap: the course the first one made
     try:
         course = authoring.create_course(db_session(), form.slug.data, form.title.data, form.track.data,
@@ -114,7 +114,7 @@ def import_course():
                                             current_user.id, replace=bool(form.replace.data))
     except (Refused, ArchiveRefused, CourseErrors) as refused:
         _refused(form, refused.problems, form.archive)
-        return prg_pages.refused_to(url_for("author.courses"), form, lambda: _list_page(form, 400), keep_data=False)
+        return prg.refused(form, lambda: _list_page(form, 400), keep_data=False, shown_on=url_for("author.courses"))
     flash(_("Đã nhập khóa học dưới dạng bản nháp. Hãy xem lại rồi bấm “Đăng khóa học”.") if imported.changed
           else _("Khóa học này đã được nhập từ trước, không có gì thay đổi."), "success")
     return _to_course(imported.course.id)
@@ -147,9 +147,8 @@ def publish_course(course_id):
     try:
         done = authoring.publish_latest(db_session(), space.course, current_user.id)
     except CourseErrors:
-        return prg_pages.refused_to(url_for("author.course", course_id=course_id), None,
-                                    lambda: _course_page(space, 400, publish_refused=True), form_name=PUBLISH,
-                                    discard=True)
+        return prg.refused(None, lambda: _course_page(space, 400, publish_refused=True), form_name=PUBLISH,
+                           discard=True, shown_on=url_for("author.course", course_id=course_id))
     flash(_("Đã đăng. Người dân thấy nội dung mới ngay bây giờ.") if done else _("Khóa học đã được đăng từ trước."),
           "success")
     return _to_course(course_id)
@@ -177,14 +176,14 @@ def add_lesson(course_id):
     space, form, here = _space_or_404(course_id), LessonForm(), url_for("author.course", course_id=course_id)
     page = lambda: _course_page(space, 400, lesson_form=form)  # noqa: E731
     if not form.validate_on_submit():
-        return prg_pages.refused_to(here, form, page)
-    if (again := prg_pages.tapped_again(form, here, page)) is not None:
+        return prg.refused(form, page, shown_on=here)
+    if (again := prg.tapped_again(form, page, shown_on=here)) is not None:
         return again  # a double tap: the lesson the first one added
     try:
         name = authoring.add_lesson(db_session(), space.course, form.title.data, current_user.id)
     except Refused as refused:
         _refused(form, refused.problems, form.title)
-        return prg_pages.refused_to(here, form, page)
+        return prg.refused(form, page, shown_on=here)
     flash(_("Đã thêm bài. Hãy viết nội dung rồi bấm “Lưu”."), "success")
     target = url_for("author.edit_file", course_id=course_id, name=name)
     prg.settle_key(form, current_user.id, target)
@@ -219,9 +218,8 @@ def upload_image(course_id):
                                       upload.read(MAX_UPLOAD_BYTES + 1), current_user.id)
     except Refused as refused:
         _refused(form, refused.problems, form.image)
-        return prg_pages.refused_to(url_for("author.course", course_id=course_id), form,
-                                    lambda: _course_page(space, 400, image_form=form), anchor="#media",
-                                    keep_data=False)
+        return prg.refused(form, lambda: _course_page(space, 400, image_form=form), anchor="#media",
+                           keep_data=False, shown_on=url_for("author.course", course_id=course_id))
     flash(_("Đã tải ảnh lên. Để đưa ảnh vào bài, chép dòng này vào bài học: %(line)s",
             line=f"![{_('Mô tả ảnh')}](media/{name})"), "success")
     return _to_course(course_id, _anchor="media")

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access, prg_pages
+from elearn import access, prg
 from elearn.author.training_forms import ExternalForm
 from elearn.author.views import bp
 from elearn.db import db_session
@@ -22,7 +22,7 @@ def external_training(user_id):
     record = external.external_of(db_session(), resident.id)
     form = ExternalForm(today=local_today(), data=external.form_values(record) if record else None)
     if not form.validate_on_submit():  # refused: 303 to this page with what was typed
-        return prg_pages.form_page(form, lambda: render_template(
+        return prg.form_page(form, lambda: render_template(
             "author/external/form.html", resident=resident, record=record, form=form,
             programme_name=external.programme_name, resident_link="author.resident" in current_app.view_functions))
     certificate = external.Certificate(form.programme.data, form.other_name.data or "", form.certificate_number.data,

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from elearn import access, prg, prg_pages
+from elearn import access, prg
 from elearn.author import people
 from elearn.author.resident_forms import (COVERED_MESSAGE, AssistedQuizForm, InPersonRegistrationForm, page_number,
                                           search_text)
@@ -99,7 +99,7 @@ def new_resident():
         return page()
     if not form.validate_on_submit():
         return prg.refused(form, page)
-    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+    if (again := prg.tapped_again(form, page)) is not None:
         return _code_again(again)  # a double tap: where the first one led (its code page)
     data = people.InPersonRegistration(
         full_name=form.full_name.data, phone=form.phone.normal, birth_date=form.birth_date.day, sex=form.sex.data,

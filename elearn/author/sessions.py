@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from elearn import access, prg_pages
+from elearn import access, prg
 from elearn.author.training_forms import ConfirmForm, SessionForm, parse_id
 from elearn.author.views import bp
 from elearn.db import db_session
@@ -95,7 +95,7 @@ def new_session():
         return _form_page(None, None)
     form = _form(village)
     if not form.validate_on_submit():  # refused: 303 to this page with what was typed (its key too)
-        return prg_pages.form_page(form, lambda: _form_page(form, village))
+        return prg.form_page(form, lambda: _form_page(form, village))
     if form.key() is None:
         abort(400)
     try:
@@ -123,7 +123,7 @@ def edit_session(session_id):
     village = _chosen_village(default=record.village_id)
     form = _form(village, record)
     if not form.validate_on_submit():
-        return prg_pages.form_page(form, lambda: _form_page(form, village, record))
+        return prg.form_page(form, lambda: _form_page(form, village, record))
     records.update_session(db_session(), current_user.id, record, _entry(form, village))
     flash(_("Đã lưu thay đổi của buổi tập huấn."), "success")
     return redirect(url_for("author.training_session", session_id=record.id))
@@ -137,7 +137,7 @@ def delete_session(session_id):
         return redirect(url_for("author.sessions"))  # a second tap: it is already gone
     record = _session_or_404(session_id)
     if not form.validate_on_submit():
-        return prg_pages.form_page(form, lambda: render_template(
+        return prg.form_page(form, lambda: render_template(
             "author/sessions/delete.html", record=record, form=form, village=db_session().get(Unit, record.village_id)))
     records.delete_session(db_session(), current_user.id, record)
     flash(_("Đã xóa buổi tập huấn ngày %(day)s.", day=record.held_on.strftime("%d/%m/%Y")), "success")

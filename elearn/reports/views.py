@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn import access, prg, prg_pages
+from elearn import access, prg
 from elearn.audit import audit
 from elearn.db import db_session
 from elearn.i18n import format_day, format_number, format_percent, local_today
@@ -130,7 +130,7 @@ def population_figures(unit_id):
             flash(saved_message(saved), "success")
             return redirect(here)
         show_problems(form, problems)
-    return prg_pages.refused_to(here, form, page)
+    return prg.refused(form, page, shown_on=here)
 
 
 @bp.post("/<id:unit_id>/population/upload")
@@ -150,8 +150,8 @@ def population_upload(unit_id):
     errors = [str(with_row(p)) for p in problems]
     page = lambda: render_template("reports/population.html", unit=unit, villages=villages,  # noqa: E731
                                    form=form, year=year, years=year_range(), upload=upload, errors=errors)
-    return prg_pages.refused_to(url_for("reports.population_figures", unit_id=unit.id, year=year), upload, page,
-                                {"errors": errors}, anchor="#upload")
+    return prg.refused(upload, page, {"errors": errors}, anchor="#upload",
+                       shown_on=url_for("reports.population_figures", unit_id=unit.id, year=year))
 
 
 @bp.get("/<id:unit_id>/population/template.csv")
@@ -172,8 +172,8 @@ def api_tokens():
         "reports/tokens.html", form=form, now=utcnow(), new_token=session.pop("new_api_token", None),
         tokens=tokens.tokens_for_units(db_session(), access.units_in_scope(current_user, "official")))
     if not form.validate_on_submit():
-        return prg_pages.form_page(form, page)
-    if (again := prg_pages.tapped_again(form, None, page)) is not None:
+        return prg.form_page(form, page)
+    if (again := prg.tapped_again(form, page)) is not None:
         return again  # a double tap: one token, the list where the first one led
     unit = unit_or_404(form.unit_id.data)  # type: ignore[arg-type] # a validated choice
     _token, plain = tokens.create_token(db_session(), name=form.name.data, unit=unit, days=form.days.data,
