@@ -192,6 +192,7 @@ def build_app(folder: Path, courses: Path):
         session = db_session()
         load_units(session)
         sync_folder(session, courses)
+        session.commit()  # services only flush: the caller's unit of work commits
     return app
 
 
