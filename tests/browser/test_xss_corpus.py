@@ -365,7 +365,10 @@ DANGEROUS_MARKUP = """() => {
     const ownScript = tag === 'script' && own.test(element.getAttribute('src') || '') && !element.textContent.trim();
     if (forbidden.has(tag) && !ownScript) found.push(where);
     if (tag === 'meta' && element.getAttribute('http-equiv')) found.push(`${where} http-equiv`);
-    if (tag === 'link' && !own.test(element.getAttribute('href') || ''))
+    // and the app's own web app manifest (elearn/offline), linked from every page.
+    const ownLink = own.test(element.getAttribute('href') || '')
+      || (element.getAttribute('rel') === 'manifest' && element.getAttribute('href') === '/manifest.webmanifest');
+    if (tag === 'link' && !ownLink)
       found.push(`${where} ${element.getAttribute('href')}`);
     if (['img', 'video', 'audio', 'source', 'track', 'input'].includes(tag) && element.hasAttribute('src')
         && !own.test(element.getAttribute('src')))
