@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from elearn.audit import audit
 from elearn.db import db_session
 from elearn.models import AuditEvent, Course, PopulationFigure, QuizAttempt, TrainingSession, Unit, User
-from tests.app.authoring_helpers import course_id, editor, make_trainer, post, save, signed_in
+from tests.app.authoring_helpers import course_id, editor, make_trainer, post, revisions, save, signed_in
 from tests.app.trainers import error_for
 from tests.conftest import csrf_token
 from tests.helpers import answers, quiz_form, shown_again, submit
@@ -128,17 +128,21 @@ def test_a_name_with_a_control_character_is_refused_next_to_the_field_and_the_re
 def test_a_course_title_or_slug_with_a_nul_byte_is_refused_next_to_the_field(db, trainer):
     for data, field in (({"title": "Zalo\x00", "slug": "", "track": "info-security"}, "title"),
                         ({"title": "Zalo", "slug": "za\x00lo", "track": "info-security"}, "slug")):
-        response = post(trainer, "/trainer/courses/new", data)
-        assert response.status_code == 400 and CONTROL_MESSAGE in error_for(response.get_data(as_text=True), field)
+        page = shown_again(trainer, post(trainer, "/trainer/courses/new", data))
+        assert CONTROL_MESSAGE in error_for(page, field) and page.count(f'id="{field}-error"') == 1
+        assert "\x00" not in page and (field == "title" or 'value="Zalo"' in page)  # the rest of the input stays
     assert count(db, Course) == 2  # the fixture's two courses
 
 
 def test_a_lesson_with_a_nul_byte_is_refused_but_tabs_and_line_breaks_are_kept(db, trainer):
     alpha = course_id(db, "alpha")
     form = editor(trainer, alpha, "01-mo-dau.md")
-    refused = save(trainer, alpha, "01-mo-dau.md", form["text"] + "\nMột\x00câu.\n", form["base"])
-    assert refused.status_code == 400 and CONTROL_MESSAGE in refused.get_data(as_text=True)
-    assert "Mộtcâu." in refused.get_data(as_text=True)  # the text comes back without the NUL byte
+    written = len(revisions(db, alpha))
+    refused = shown_again(trainer, save(trainer, alpha, "01-mo-dau.md", form["text"] + "\nMột\x00câu.\n",
+                                        form["base"]))
+    assert CONTROL_MESSAGE in refused
+    assert "Mộtcâu." in refused and "\x00" not in refused  # the text comes back without the NUL byte
+    assert len(revisions(db, alpha)) == written  # nothing written
     kept = save(trainer, alpha, "01-mo-dau.md", form["text"] + "\r\nMột\tcâu.\r\n", form["base"])
     assert kept.status_code == 303
 
@@ -149,8 +153,9 @@ def test_session_notes_with_an_escape_character_are_refused(app, db, villages, c
     path = f"/trainer/sessions/new?village={villages[0]}"
     data = {"csrf_token": csrf_token(browser, path), "held_on": "01/03/2026", "course_id": "-1",
             "notes": "Buổi học\x1b tốt", "idempotency_key": "k" * 24}
-    response = browser.post(path, data=data)
-    assert response.status_code == 400 and CONTROL_MESSAGE in error_for(response.get_data(as_text=True), "notes")
+    page = shown_again(browser, browser.post(path, data=data))
+    assert CONTROL_MESSAGE in error_for(page, "notes") and page.count('id="notes-error"') == 1
+    assert "Buổi học" in page and "\x1b" not in page  # the notes come back without the escape character
     assert count(db, TrainingSession) == 0
 
 
@@ -207,8 +212,8 @@ def test_a_course_archive_with_a_control_character_is_refused_with_its_file_and_
     response = post(trainer, "/trainer/courses/import",
                     {"archive": (_zip({k: v.encode() for k, v in files.items()}), "gamma.zip")},
                     content_type="multipart/form-data")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "ký tự điều khiển" in page and file.split("/")[1] in page
+    page = shown_again(trainer, response)
+    assert "ký tự điều khiển" in page and file.split("/")[1] in page
     assert count(db, Course) == 2
 
 
@@ -234,17 +239,18 @@ def test_a_population_figure_in_other_digits_or_huge_is_refused_next_to_its_cell
                                                                                 value, message):
     path = f"/reports/{commune.commune.id}/population?year=2026"
     data = {"csrf_token": csrf_token(client, path), "source": "Thống kê", f"v{commune.a.id}_total": value}
-    response = client.post(path, data=data)
-    assert response.status_code == 400
-    assert message in error_for(response.get_data(as_text=True), f"v{commune.a.id}_total")
+    page = shown_again(client, client.post(path, data=data), path)
+    assert message in error_for(page, f"v{commune.a.id}_total")
+    assert 'value="Thống kê"' in page  # the rest of the input stays
     assert count(db, PopulationFigure) == 4
 
 
 def test_a_population_source_with_a_nul_byte_is_refused_next_to_the_field(client, db, commune, official):
     path = f"/reports/{commune.commune.id}/population?year=2026"
     data = {"csrf_token": csrf_token(client, path), "source": "Thống\x00kê", f"v{commune.a.id}_total": "12"}
-    response = client.post(path, data=data)
-    assert response.status_code == 400 and CONTROL_MESSAGE in error_for(response.get_data(as_text=True), "source")
+    page = shown_again(client, client.post(path, data=data), path)
+    assert CONTROL_MESSAGE in error_for(page, "source") and page.count('id="source-error"') == 1
+    assert 'value="12"' in page and "\x00" not in page  # the rest of the input stays
     assert count(db, PopulationFigure) == 4
 
 

@@ -130,10 +130,19 @@ class Browser:
         return response
 
     def sign_in(self, connection, phone: str, password: str) -> int:
+        return self.sign_in_answer(connection, phone, password).status
+
+    def sign_in_answer(self, connection, phone: str, password: str) -> http.client.HTTPResponse:
         page = self.request(connection, "GET", "/sign-in").text.decode()
         token = CSRF.search(page).group(1)
-        return self.request(connection, "POST", "/sign-in",
-                            {"phone": phone, "password": password, "csrf_token": token}).status
+        return self.request(connection, "POST", "/sign-in", {"phone": phone, "password": password, "csrf_token": token})
+
+    def shown_again(self, connection, answer: http.client.HTTPResponse) -> str:
+        """A refused form (Post/Redirect/Get): 303 back to the form, whose page shows the message."""
+        assert answer.status == 303, answer.status
+        page = self.request(connection, "GET", answer.getheader("Location"))
+        assert page.status == 200, page.status
+        return page.text.decode()
 
 
 def serving_worker(server: Server, connection: http.client.HTTPConnection) -> int:
@@ -199,10 +208,16 @@ def test_a_slowdown_earned_through_one_worker_holds_in_the_other(scratch, tmp_pa
                 break
         assert len(by_worker) == 2, "every connection went to the same worker"
         connections = list(by_worker.values())
-        statuses = [browser.sign_in(connections[attempt % 2], "0912345678", "doan mat khau sai")
-                    for attempt in range(SLOWDOWNS["phone"].free + 2)]
+        statuses = []
+        for attempt in range(SLOWDOWNS["phone"].free + 2):
+            connection = connections[attempt % 2]
+            answer = browser.sign_in_answer(connection, "0912345678", "doan mat khau sai")
+            statuses.append(answer.status)
+            if answer.status == 303:  # refused: the form again, with the message by the password
+                assert answer.getheader("Location") == "/sign-in"
+                assert "mật khẩu chưa đúng" in browser.shown_again(connection, answer)
         # Half the failures were counted by each worker: counted apart, neither would slow anyone down.
-        assert statuses == [400] * (SLOWDOWNS["phone"].free + 1) + [429]
+        assert statuses == [303] * (SLOWDOWNS["phone"].free + 1) + [429]
         assert {serving_worker(server, connection) for connection in connections} == set(by_worker)
     finally:
         browser.close()

@@ -8,10 +8,12 @@ import pytest
 
 from elearn import create_app
 from elearn.auth.throttle import SLOWDOWNS, Slowdown
-from tests.app.trainers import RESIDENT_PHONE, issue_code, make_resident, signed_in, trainers  # noqa: F401
+from tests.app.trainers import RESIDENT_PHONE, error_for, issue_code, make_resident, signed_in, trainers  # noqa: F401
 from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import shown_again
 
 RIGHT_PASSWORD_NEW_BROWSER_WAIT = "hãy chờ"
+WRONG_PASSWORD = "Số điện thoại hoặc mật khẩu chưa đúng"
 
 
 @pytest.fixture
@@ -30,6 +32,12 @@ def guess_until_slowed(browser, phone="0912345678", limit=60, **environ):
         if sign_in(browser, phone, "doan mat khau sai", **environ).status_code == 429:
             return tried
     raise AssertionError("never slowed down")
+
+
+def told_wrong(browser, response, field="password", path="/sign-in") -> str:
+    """A refusal that was not slowed down: 303 back to the form (Post/Redirect/Get), whose page shows the
+    message next to the field; returns that message."""
+    return error_for(shown_again(browser, response, path), field)
 
 
 def wait_of(response) -> int:
@@ -57,7 +65,7 @@ def test_the_wait_grows_with_each_failure_but_stays_short(app, resident, clock):
     for _ in range(12):  # the attacker keeps guessing as fast as the site lets them
         waits.append(wait_of(sign_in(attacker, password="doan mat khau sai")))
         clock(waits[-1] + 1)
-        assert sign_in(attacker, password="doan mat khau sai").status_code == 400
+        assert WRONG_PASSWORD in told_wrong(attacker, sign_in(attacker, password="doan mat khau sai"))
     assert waits == sorted(waits) and waits[0] < waits[-1]
     assert max(waits) <= 60
     # A resident on a new browser is never kept out for more than a minute.
@@ -86,7 +94,8 @@ def test_a_known_device_still_has_its_own_slowdown(app, resident):
 def test_one_address_full_of_failures_slows_others_there_a_little_and_locks_no_one(app, resident, clock):
     carrier_nat = app.test_client()
     for n in range(SLOWDOWNS["address"].free + 1):
-        assert sign_in(carrier_nat, phone=f"0912 000 {n:03d}", password="doan mat khau sai").status_code == 400
+        assert WRONG_PASSWORD in told_wrong(carrier_nat, sign_in(carrier_nat, phone=f"0912 000 {n:03d}",
+                                                                 password="doan mat khau sai"))
     neighbour = app.test_client()  # another resident behind the same address, on a new browser
     refused = sign_in(neighbour)
     assert 0 < wait_of(refused) <= SLOWDOWNS["address"].max_wait
@@ -95,8 +104,9 @@ def test_one_address_full_of_failures_slows_others_there_a_little_and_locks_no_o
     assert sign_in(neighbour).status_code == 302
     # Elsewhere nothing changed.
     elsewhere = app.test_client()
-    assert sign_in(elsewhere, phone="0912 000 001", password="doan mat khau sai",
-                   environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 400
+    assert WRONG_PASSWORD in told_wrong(elsewhere, sign_in(elsewhere, phone="0912 000 001",
+                                                           password="doan mat khau sai",
+                                                           environ_base={"REMOTE_ADDR": "203.0.113.9"}))
 
 
 def test_a_trainers_one_time_code_works_while_sign_ins_for_the_phone_are_slowed(app, db, trainers, resident):
@@ -115,13 +125,16 @@ def test_a_trainers_one_time_code_works_while_sign_ins_for_the_phone_are_slowed(
 def test_wrong_codes_are_slowed_down_too_and_never_for_long(app, db, trainers, resident):
     issue_code(signed_in(app, trainers[0].phone), resident.id)
     browser = app.test_client()
-    statuses = []
-    for _ in range(SLOWDOWNS["phone"].free + 2):
-        statuses.append(browser.post("/code", data={
+
+    def wrong_code():
+        return browser.post("/code", data={
             "phone": "0912 345 678", "code": "0000 0001", "new_password": "ca phe sua da buoi sang",
-            "confirm_password": "ca phe sua da buoi sang", "csrf_token": csrf_token(browser, "/code")}))
-    assert [r.status_code for r in statuses] == [400] * (SLOWDOWNS["phone"].free + 1) + [429]
-    assert 0 < wait_of(statuses[-1]) <= 60 and "giây" in statuses[-1].get_data(as_text=True)
+            "confirm_password": "ca phe sua da buoi sang", "csrf_token": csrf_token(browser, "/code")})
+
+    for _ in range(SLOWDOWNS["phone"].free + 1):  # refused (303 and the form again), then slowed down (429)
+        assert "mã" in told_wrong(browser, wrong_code(), "code", "/code").lower()  # wrong, then spent
+    slowed = wrong_code()
+    assert 0 < wait_of(slowed) <= 60 and "giây" in slowed.get_data(as_text=True)
 
 
 # Which address a request comes from.
@@ -130,8 +143,8 @@ def test_without_trusted_proxies_a_forged_x_forwarded_for_changes_nothing(app, r
     attacker = app.test_client()
     for n in range(SLOWDOWNS["address"].free + 1):  # a new forged address for each guess
         forged = {"X-Forwarded-For": f"198.51.100.{n}"}
-        assert sign_in(attacker, phone=f"0912 000 {n:03d}", password="doan mat khau sai",
-                       headers=forged).status_code == 400
+        assert WRONG_PASSWORD in told_wrong(attacker, sign_in(attacker, phone=f"0912 000 {n:03d}",
+                                                              password="doan mat khau sai", headers=forged))
     # All were counted against the real peer: everyone at 127.0.0.1 is now slowed down a little ...
     assert sign_in(app.test_client(), headers={"X-Forwarded-For": "198.51.100.200"}).status_code == 429
     # ... and no "https" claim from a stranger turns HSTS on.
