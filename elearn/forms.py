@@ -3,7 +3,7 @@ Vietnamese phones, birth dates in three boxes, passwords, choices of ids in ASCI
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,6 +49,44 @@ class Form(FlaskForm):
                     field.errors = [*field.errors, CONTROL_MESSAGE]
                 valid = False
         return valid
+
+
+DAY_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+
+
+def parse_day(text: str | None) -> date | None:
+    text = (text or "").strip()
+    for pattern in DAY_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+class TypedDayField(StringField):
+    """A day typed as dd/mm/yyyy, the way it is written in Việt Nam (a plain text box with a numeric
+    keyboard: a date input shows mm/dd/yyyy on many phones); `.day` holds it once valid. Each kind
+    says in `pre_validate` which days it takes."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
+                                                    "placeholder": "dd/mm/yyyy"})
+        super().__init__(label, validators, **kwargs)
+        self.day: date | None = None
+
+    def process_data(self, value):
+        self.data = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
+
+    def typed_day(self, missing: str, wrong: str) -> date:
+        """The day typed, or the message for a box left empty or a day that cannot be read."""
+        text = (self.data or "").strip()
+        if not text:
+            raise ValidationError(missing)
+        day = parse_day(text) if text.isascii() else None  # strptime would take other scripts' digits
+        if day is None:
+            raise ValidationError(wrong)
+        return day
 
 
 class PhoneField(StringField):

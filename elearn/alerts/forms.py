@@ -8,35 +8,21 @@ from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from elearn.author.training_forms import multiline_text, new_idempotency_key
-from elearn.forms import ChoiceField, Form, clean_text
+from elearn.forms import ChoiceField, Form, TypedDayField, clean_text
 from elearn.inputs import whole_number
-from elearn.reports.forms import parse_day
 from elearn.training import alerts as rules
 
 DEFAULT_ADVICE = _l("Không làm theo, không chuyển tiền, không đọc mã OTP cho ai. Nếu nghi ngờ, hãy hỏi cán bộ thôn.")
 
 
-class ExpiryDay(StringField):
-    """The last day the alert is shown, typed as dd/mm/yyyy: from today to a year ahead; `.day` holds it."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                                                    "placeholder": "dd/mm/yyyy"})
-        super().__init__(label, validators, **kwargs)
-        self.day: date | None = None
-
-    def process_data(self, value):
-        self.data = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
+class ExpiryDay(TypedDayField):
+    """The last day the alert is shown: from today to a year ahead."""
 
     def pre_validate(self, form):
         self.day = None
-        text = (self.data or "").strip()
-        if not text:
-            raise ValidationError(_l("Hãy nhập ngày hết hạn, ví dụ %(day)s.", day=form.example_day()))
-        day = parse_day(text) if text.isascii() else None
-        if day is None:
-            raise ValidationError(_l("Ngày chưa đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ %(day)s.",
-                                     day=form.example_day()))
+        day = self.typed_day(_l("Hãy nhập ngày hết hạn, ví dụ %(day)s.", day=form.example_day()),
+                             _l("Ngày chưa đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ %(day)s.",
+                                day=form.example_day()))
         problem = rules.expiry_problem(day, form.today)
         if problem == "past":
             raise ValidationError(_l("Ngày này đã qua. Hãy nhập hôm nay hoặc một ngày sau này."))

@@ -10,10 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import ValidationError
 
-from elearn.forms import ChoiceField, Form, clean_text
+from elearn.forms import ChoiceField, Form, TypedDayField, clean_text
 from elearn.records.external import (EARLIEST_CERTIFICATE, MAX_CERTIFICATE_NUMBER, MAX_PROGRAMME_NAME, OTHER,
                                      PROGRAMMES, certificate_number_problem)
-from elearn.reports.forms import parse_day
 from elearn.inputs import parse_id, whole_number
 
 EARLIEST_SESSION = date(2020, 1, 1)
@@ -29,27 +28,17 @@ def multiline_text(value: str | None) -> str | None:
     return "\n".join(" ".join(line.split()) for line in value.strip().split("\n"))
 
 
-class PastDay(StringField):
-    """A day typed as dd/mm/yyyy, from `earliest` up to today; `.day` holds it."""
+class PastDay(TypedDayField):
+    """A day from `earliest` up to today."""
 
     def __init__(self, label=None, validators=None, earliest: date = EARLIEST_SESSION, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                                                    "placeholder": "dd/mm/yyyy"})
         super().__init__(label, validators, **kwargs)
         self.earliest = earliest
-        self.day: date | None = None
-
-    def process_data(self, value):
-        self.data = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
 
     def pre_validate(self, form):
         self.day = None
-        text = (self.data or "").strip()
-        if not text:
-            raise ValidationError(_l("Hãy nhập ngày, ví dụ 15/03/2026."))
-        day = parse_day(text) if text.isascii() else None
-        if day is None:
-            raise ValidationError(_l("Ngày chưa đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 15/03/2026."))
+        day = self.typed_day(_l("Hãy nhập ngày, ví dụ 15/03/2026."),
+                             _l("Ngày chưa đúng. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 15/03/2026."))
         if day > form.today:
             raise ValidationError(_l("Ngày này chưa đến. Hãy nhập hôm nay hoặc một ngày đã qua."))
         if day < self.earliest:

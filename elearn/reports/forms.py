@@ -1,43 +1,23 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from elearn.forms import ChoiceField, Form, RadioChoiceField, clean_text
+from elearn.forms import ChoiceField, Form, RadioChoiceField, TypedDayField, clean_text, parse_day
 from elearn.inputs import parse_number, whole_number
 from elearn.prg import KeyedForm
 from elearn.problems import Problem
 from elearn.reports.messages import describe
 from elearn.reports.population import FIRST_YEAR, MAX_SOURCE, Entry, check_entry
 
-DAY_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 EARLIEST_DAY = date(FIRST_YEAR, 1, 1)
 
 
-def parse_day(text: str | None) -> date | None:
-    text = (text or "").strip()
-    for pattern in DAY_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-class DayText(StringField):
-    """A date typed as dd/mm/yyyy, the way it is written in Việt Nam; `.day` holds it."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                                                    "placeholder": "dd/mm/yyyy"})
-        super().__init__(label, validators, **kwargs)
-        self.day: date | None = None
-
-    def process_data(self, value):
-        self.data = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
+class DayText(TypedDayField):
+    """A day of the reports (from the first year of figures on)."""
 
     def pre_validate(self, form):
         self.day = parse_day(self.data)

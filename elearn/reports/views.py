@@ -12,12 +12,13 @@ from flask_login import current_user
 from elearn import access, prg
 from elearn.audit import audit
 from elearn.db import db_session
+from elearn.forms import parse_day
 from elearn.i18n import format_day, format_number, format_percent, local_today
 from elearn.models.types import utcnow
 from elearn.reports import exports, population, tokens
 from elearn.reports.figures import build_report
 from elearn.reports.forms import (AsOfForm, ExportForm, PeriodForm, PopulationUploadForm, TokenForm, entries_from,
-                                  includes_external, parse_day, population_form, show_problems, year_from)
+                                  includes_external, population_form, show_problems, year_from)
 from elearn.reports.messages import saved_message, with_row
 from elearn.reports.sorting import Sort, sorted_rows
 
