@@ -167,6 +167,21 @@ ALLOWED = {
 }
 
 
+def get_pages(app, world, skip=frozenset()) -> list[tuple[str, str]]:
+    """(who may open it, its URL with the world's values) for every GET route of the matrix but `skip`:
+    the pages the browser tests walk (axe, large text, the XSS corpus)."""
+    pages = []
+    with app.test_request_context():
+        for endpoint, (who, arguments) in sorted(ACCESS.items()):
+            rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+            if endpoint in skip or "GET" not in rule.methods:
+                continue
+            values = {name: getattr(world, value) if isinstance(value, str) and hasattr(world, value) else value
+                      for name, value in arguments.items()}
+            pages.append((who, url_for(endpoint, **values)))
+    return pages
+
+
 def test_every_route_has_an_access_rule(app):
     routes = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert routes - ACCESS.keys() == set(), "add these routes to ACCESS, saying who may open them"

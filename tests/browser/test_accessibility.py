@@ -12,9 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-from flask import url_for
 
-from tests.app.test_access import ACCESS, ALLOWED, _browser, world  # noqa: F401  (world is a fixture)
+from tests.app.test_access import ALLOWED, _browser, get_pages, world  # noqa: F401  (world is a fixture)
 from tests.browser.conftest import copy_cookies, open_phone
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,16 +33,7 @@ def axe_source() -> str:
 
 def get_paths(app, world, actor: str) -> list[str]:
     """The GET routes `actor` may open, with the world's values in their URLs, and the error page."""
-    paths = ["/no-such-page"]
-    for endpoint, (who, arguments) in sorted(ACCESS.items()):
-        rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-        if "GET" not in rule.methods or actor not in ALLOWED[who]:
-            continue
-        values = {name: getattr(world, value) if isinstance(value, str) and hasattr(world, value) else value
-                  for name, value in arguments.items()}
-        with app.test_request_context():
-            paths.append(url_for(endpoint, **values))
-    return paths
+    return ["/no-such-page"] + [path for who, path in get_pages(app, world) if actor in ALLOWED[who]]
 
 
 def violations(page, axe_source: str) -> list[str]:

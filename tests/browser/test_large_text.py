@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests.app.test_access import ACCESS, ALLOWED, _browser, world  # noqa: F401 # the matrix's world fixture
+from tests.app.test_access import ALLOWED, _browser, get_pages, world  # noqa: F401 # the matrix's world fixture
 from tests.browser.test_bundled_pages import bundled  # noqa: F401 # the bundled courses, synced
 from tests.browser.conftest import copy_cookies, open_phone
 from tests.helpers import finish_course
@@ -32,16 +32,11 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
 def page_paths(app, world) -> dict[str, list[str]]:
     """Each visitor's GET pages of the route matrix that answer with HTML."""
     paths: dict[str, list[str]] = {}
+    for who, path in get_pages(app, world, NOT_PAGES):
+        for actor in VISITORS:
+            if actor in ALLOWED[who] and (actor != "admin" or who == "admin"):
+                paths.setdefault(actor, []).append(path)
     with app.test_request_context():
-        for endpoint, (who, arguments) in sorted(ACCESS.items()):
-            rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-            if endpoint in NOT_PAGES or "GET" not in rule.methods:
-                continue
-            values = {name: getattr(world, value) if isinstance(value, str) and hasattr(world, value) else value
-                      for name, value in arguments.items()}
-            for actor in VISITORS:
-                if actor in ALLOWED[who] and (actor != "admin" or who == "admin"):
-                    paths.setdefault(actor, []).append(url_for(endpoint, **values))
         paths["resident"].append(url_for("learn.lesson", slug="alpha", lesson_slug="tiep-theo"))
     return paths
 

@@ -32,7 +32,7 @@ from elearn.db import Base
 from elearn.models import (Alert, ApiToken, Certificate, ConsentRecord, Course, ExternalTraining, PopulationFigure,
                            RequiredSet, RoleAssignment, TrainingAttendance, TrainingSession, Unit, User)
 from elearn.reports.tokens import hash_token
-from tests.app.test_access import ACCESS, ALLOWED, PHONES, World, _browser
+from tests.app.test_access import ALLOWED, PHONES, World, _browser, get_pages
 from tests.browser.conftest import PHONE
 from tests.browser.xss_payloads import MARKER_URL, PAYLOADS, SIGNATURE, fitting
 from tests.conftest import PASSWORD_HASH, csrf_token, enroll_second_factor
@@ -462,15 +462,9 @@ def page_paths(app, corpus: Corpus) -> dict[str, list[str]]:
     the pages of anyone signed in), and pages of the corpus's own people, courses and villages."""
     world = corpus.world
     paths: dict[str, list[str]] = {actor: [] for actor in VISITORS}
+    for who, path in get_pages(app, world, NOT_PAGES):
+        paths[next(actor for actor in VISITORS if actor in ALLOWED[who])].append(path)
     with app.test_request_context():
-        for endpoint, (who, arguments) in sorted(ACCESS.items()):
-            rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-            if endpoint in NOT_PAGES or "GET" not in rule.methods:
-                continue
-            values = {name: getattr(world, value) if isinstance(value, str) and hasattr(world, value) else value
-                      for name, value in arguments.items()}
-            actor = next(actor for actor in VISITORS if actor in ALLOWED[who])
-            paths[actor].append(url_for(endpoint, **values))
         paths["anonymous"] += [url_for("learn.verify", code=p.text[:40]) for p in PAYLOADS[::20] if "/" not in p.text]
         paths["resident"] += [url_for("learn.lesson", slug="alpha", lesson_slug="tiep-theo")]
         for slug in corpus.course_slugs[::40]:
