@@ -18,7 +18,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from flask import Response, current_app, render_template, request, session
+from flask import Response, abort, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -71,6 +71,15 @@ RESIDENT_MENU = (False, False, False)  # no trainer, official or admin link
 def course_snapshot(slug: str) -> CourseSnapshot | None:
     """The published course `slug`; one plain query while it is in memory, no ORM session."""
     return published_snapshot(db_connection(), slug, memos(current_app)[0], db_session)
+
+
+def snapshot_lesson_or_404(slug: str, lesson_slug: str) -> tuple[CourseSnapshot, int]:
+    """The published course `slug` and the place of its lesson `lesson_slug` (404 for either missing)."""
+    course = course_snapshot(slug) or abort(404)
+    index = course.find(lesson_slug)
+    if index is None:
+        abort(404)
+    return course, index
 
 
 def _menu() -> tuple[bool, ...]:

@@ -14,7 +14,7 @@ from elearn.extensions import csrf, limiter
 from elearn.i18n import local_today
 from elearn.learn import services
 from elearn.learn.forms import QuizForm, SurveyForm
-from elearn.learn.pages import course_snapshot, render_cached
+from elearn.learn.pages import render_cached, snapshot_lesson_or_404
 from elearn.models import Course
 from elearn.access import consent_required, may_act_as, units_over_home
 from elearn.records import alerts as alert_records
@@ -81,10 +81,7 @@ def _course_with_progress(slug):
 @consent_required
 def lesson(slug, lesson_slug):
     # The busiest page: an in-memory snapshot of the course, checked against the database's stamp.
-    course = course_snapshot(slug) or abort(404)
-    index = course.find(lesson_slug)
-    if index is None:
-        abort(404)
+    course, index = snapshot_lesson_or_404(slug, lesson_slug)
     # Opening the page records nothing: a GET changes no data (an <img> pointing here in some
     # lesson would otherwise mark it read). The "next" button below is a POST to read_lesson.
     lessons = course.lessons

@@ -12,7 +12,7 @@ from elearn.access import consent_required
 from elearn.db import db_session
 from elearn.extensions import limiter
 from elearn.learn import services
-from elearn.learn.pages import course_snapshot
+from elearn.learn.pages import snapshot_lesson_or_404
 from elearn.learn.views import public_url
 from elearn.share.forms import VerifyForm
 from elearn.share.rules import lines, qr_path
@@ -67,10 +67,7 @@ def poster(slug):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>/handout")
 @consent_required
 def handout(slug, lesson_slug):
-    course = course_snapshot(slug) or abort(404)
-    index = course.find(lesson_slug)
-    if index is None:
-        abort(404)
+    course, index = snapshot_lesson_or_404(slug, lesson_slug)
     url = public_url(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug))
     return render_template("share/handout.html", course=course, lesson=course.lessons[index], number=index + 1,
                            count=len(course.lessons), url=url, qr=qr_svg(url))
