@@ -86,10 +86,37 @@ def _read_whole_body(app):
     return wsgi
 
 
+class _Answering:
+    """Counts the requests being answered, so the server is stopped only once none is: a request still
+    running in its thread when the test's database engine is disposed (a service worker's fetch, a
+    page Chromium moved away from) kept a PostgreSQL connection that ended as a ResourceWarning in
+    whichever test came next."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
 class LiveServer:
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, _read_whole_body(app), threaded=True)
+        self.answering = _Answering(_read_whole_body(app))
+        self.server = make_server("127.0.0.1", 0, self.answering, threaded=True)
         self.host = f"127.0.0.1:{self.server.server_port}"
         self.url = f"http://{self.host}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="elearn-live-server", daemon=True)
@@ -114,6 +141,7 @@ def live_server(app, villages, courses):
         server.server.shutdown()
         server.server.server_close()
         server.thread.join(timeout=10)
+        server.answering.wait_until_idle(timeout=10)
 
 
 @contextmanager
