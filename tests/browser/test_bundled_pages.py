@@ -14,7 +14,7 @@ BUNDLED = Path(__file__).resolve().parent.parent.parent / "courses"
 
 
 @pytest.fixture
-def bundled(app):
+def bundled(app, live_server):  # after the fixture courses (live_server's), which would archive these
     app.config["COURSES_PATH"] = str(BUNDLED)
     with app.app_context():
         sync_folder(db_session(), BUNDLED)

@@ -8,30 +8,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from elearn.content.sync import sync_folder
-from elearn.db import db_session
-from elearn.models import Certificate, Course, User
+from elearn.models import Certificate, User
 from tests.browser.conftest import copy_cookies, open_phone
+from tests.browser.test_bundled_pages import bundled  # noqa: F401  (a fixture: the bundled courses synced)
 from tests.browser.helpers import horizontal_overflow, small_targets
 from tests.helpers import finish_course
 
 pytestmark = pytest.mark.browser
-BUNDLED = Path(__file__).resolve().parent.parent.parent / "courses"
 
 
 def pages_of(pdf: bytes) -> int:
     """Pages in a PDF Chromium printed (each page object is written as `/Type /Page`)."""
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-
-
-@pytest.fixture
-def bundled(app, live_server):  # after the fixture courses, which would archive these
-    app.config["COURSES_PATH"] = str(BUNDLED)
-    with app.app_context():
-        sync_folder(db_session(), BUNDLED)
-        db_session().commit()
-        return [(course.slug, [lesson.slug for lesson in course.active_lessons])
-                for course in db_session().scalars(select(Course).where(Course.is_published))]
 
 
 def test_every_course_poster_prints_on_one_a4_page(bundled, live_server, chromium):
