@@ -23,13 +23,17 @@ PROBLEMS = {
     "bad_yaml": _l("Phần thông tin viết sai cách (mỗi dòng là “tên: giá trị”): %(detail)s."),
     "front_matter_not_mapping": _l("Phần thông tin phải gồm các dòng “tên: giá trị”."),
     "unknown_key": _l("Không có mục thông tin “%(key)s”. Các mục dùng được: title, summary, track, required, "
-                      "pass_mark, order, version, sources."),
+                      "pass_mark, order, version, sources, questions_per_attempt."),
     "missing_key": _l("Thiếu mục “%(key)s”."),
     "wrong_type": _l("Mục “%(key)s” phải là %(kind)s."),
     "bad_track": _l("Mục “track” phải là digital-skills (kỹ năng số) hoặc info-security (an toàn thông tin)."),
     "bad_pass_mark": _l("Mục “pass_mark” (điểm đạt) phải là một số phần trăm từ 1 đến 100."),
     "bad_order": _l("Mục “order” (thứ tự) phải là một số nguyên."),
     "bad_version": _l("Mục “version” phải là một số nguyên từ 1 trở lên."),
+    "bad_questions_per_attempt": _l("Mục “questions_per_attempt” (số câu hỏi mỗi lần làm bài) phải là một số nguyên "
+                                    "từ 1 trở lên."),
+    "pool_too_small": _l("Mỗi lần làm bài lấy %(drawn)s câu hỏi, nhưng bài kiểm tra chỉ có %(pool)s câu. "
+                         "Hãy thêm câu hỏi hoặc giảm “questions_per_attempt”."),
     "sources_not_list": _l("Mục “sources” phải là danh sách, mỗi nguồn có “title” và “url”."),
     "bad_source": _l("Mỗi nguồn cần đúng hai mục: “title” và “url”."),
     "source_not_https": _l("Địa chỉ nguồn phải bắt đầu bằng https://: %(url)s"),

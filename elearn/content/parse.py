@@ -20,7 +20,8 @@ from elearn.inputs import has_control
 from elearn.training.scoring import DEFAULT_PASS_MARK
 
 TRACKS = ("digital-skills", "info-security")
-FRONT_MATTER_KEYS = ("title", "summary", "track", "required", "pass_mark", "order", "version", "sources")
+FRONT_MATTER_KEYS = ("title", "summary", "track", "required", "pass_mark", "order", "version", "sources",
+                     "questions_per_attempt")
 MEDIA_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 # Images in the bundled folder are drawn small; uploaded and imported ones are resized to 1,000 px
 # and may be larger (elearn.content.images.MAX_UPLOAD_BYTES).
@@ -50,6 +51,8 @@ MESSAGES = {
     "bad_pass_mark": "pass_mark must be a percentage from 1 to 100",
     "bad_order": "order must be a whole number",
     "bad_version": "version must be a whole number from 1",
+    "bad_questions_per_attempt": "questions_per_attempt must be a whole number from 1",
+    "pool_too_small": "questions_per_attempt ({drawn}) is more than the quiz's {pool} questions",
     "sources_not_list": "sources must be a list of 'title' and 'url' entries",
     "bad_source": "each source needs exactly a title and a url",
     "source_not_https": "source url must start with https://: {url}",
@@ -196,6 +199,8 @@ class ParsedCourse:
     order: int = 0
     version: int = 1
     sources: list[dict] = field(default_factory=list)
+    # How many of the quiz's questions one attempt draws; None: all of them.
+    questions_per_attempt: int | None = None
     intro_md: str = ""
     lessons: list[ParsedLesson] = field(default_factory=list)
     quiz: ParsedQuiz | None = None
@@ -271,6 +276,10 @@ def parse_source(source: CourseSource) -> tuple[ParsedCourse, list[Problem]]:
     _collect_media(source, course, problems)
     if "quiz.md" in source.files:
         course.quiz = parse_quiz(source.files["quiz.md"], source.where("quiz.md"), problems)
+        pool = len(course.quiz.questions)
+        if course.questions_per_attempt and pool and course.questions_per_attempt > pool:
+            problems.append(Problem(source.where("course.md"), 0, "pool_too_small",
+                                    {"drawn": course.questions_per_attempt, "pool": pool}))
     else:
         problems.append(Problem(source.where("quiz.md"), 0, "missing_quiz"))
     for lesson in course.lessons:
@@ -344,6 +353,12 @@ def _parse_course_file(source: CourseSource, course: ParsedCourse, problems: lis
     else:
         course.version = version
     course.sources = _parse_sources(meta.get("sources"), name, line_of("sources"), problems)
+    drawn = meta.get("questions_per_attempt")
+    if drawn is not None:
+        if isinstance(drawn, int) and not isinstance(drawn, bool) and drawn >= 1:
+            course.questions_per_attempt = drawn
+        else:
+            problems.append(Problem(name, line_of("questions_per_attempt"), "bad_questions_per_attempt"))
 
 
 def _parse_sources(value, name: str, line: int, problems: list[Problem]) -> list[dict]:
