@@ -161,6 +161,7 @@ class CourseShape:
     question_ids: tuple[int, ...]
     wrong_rates: tuple[float, ...]  # how often each question is answered wrong, by an average resident
     most_wrong_to_pass: int
+    drawn: int  # questions per attempt (a pool draws fewer than it holds)
     uptake: float  # optional courses: the share of trained residents who complete it
 
     def passes(self, wrong: list[int]) -> bool:
@@ -197,7 +198,8 @@ def _course_shape(course: Course, required_ids: list[int], rng: random.Random) -
     lessons = course.active_lessons
     if quiz is None or not quiz.questions or not lessons:
         return None
-    most_wrong = most_wrong_to_pass(len(quiz.questions), course.pass_mark)
+    drawn = min(quiz.questions_per_attempt or len(quiz.questions), len(quiz.questions))
+    most_wrong = most_wrong_to_pass(drawn, course.pass_mark)
     if most_wrong < 0:  # a pass mark above 100: nobody can complete it
         return None
     # Most questions are easy; a few trip up two residents in five.
@@ -206,7 +208,7 @@ def _course_shape(course: Course, required_ids: list[int], rng: random.Random) -
         id=course.id, required=course.id in required_ids, pass_mark=course.pass_mark,
         lesson_ids=tuple(lesson.id for lesson in lessons), quiz_version_id=quiz.id,
         question_ids=tuple(question.id for question in quiz.questions), wrong_rates=wrong_rates,
-        most_wrong_to_pass=most_wrong,
+        most_wrong_to_pass=most_wrong, drawn=drawn,
         uptake=rng.uniform(0.05, 0.25))
 
 
@@ -397,7 +399,8 @@ class Resident:
 class CourseRun:
     course: CourseShape
     views: list[float] = field(default_factory=list)
-    attempts: list[tuple[float, list[int]]] = field(default_factory=list)  # (time, questions answered wrong)
+    # (time, the questions given, those answered wrong): indexes into the course's question_ids
+    attempts: list[tuple[float, list[int], list[int]]] = field(default_factory=list)
     method: str | None = None  # "self" or "assisted" once completed
 
 
@@ -512,44 +515,46 @@ def _take_quiz(rng: random.Random, resident: Resident, run: CourseRun, t: float,
     skill = resident.skill * (HELPED_FIRST_TRY_FACTOR if resident.helped and completes else 1)
     if completes:
         for attempt in range(1, PASS_TRIES + 1):
-            wrong = _answer(rng, course, skill, must_pass=attempt == PASS_TRIES)
-            run.attempts.append((t, wrong))
+            given, wrong = _answer(rng, course, skill, must_pass=attempt == PASS_TRIES)
+            run.attempts.append((t, given, wrong))
             t += 0.003 if rng.random() < 0.5 else rng.expovariate(1 / 1.5)
             if course.passes(wrong):
                 run.method = "assisted" if resident.helped and rng.random() < 0.85 else "self"
                 break
             skill *= 0.6  # the explanations teach: each try goes better
-    elif rng.random() < 0.35 and course.most_wrong_to_pass < len(course.question_ids):
+    elif rng.random() < 0.35 and course.most_wrong_to_pass < course.drawn:
         for _ in range(rng.choice((1, 1, 2))):
-            run.attempts.append((t, _answer(rng, course, skill, must_fail=True)))
+            run.attempts.append((t, *_answer(rng, course, skill, must_fail=True)))
             t += rng.expovariate(1 / 1.5)
     return t
 
 
 def _answer(rng: random.Random, course: CourseShape, skill: float, must_pass: bool = False,
-            must_fail: bool = False) -> list[int]:
-    """The indexes of the questions answered wrong in one attempt."""
+            must_fail: bool = False) -> tuple[list[int], list[int]]:
+    """The indexes of the questions one attempt is given (a draw from a pool), and of those answered wrong."""
     random_number = rng.random
-    wrong = [i for i, rate in enumerate(course.wrong_rates) if random_number() < rate * skill]
+    pool = len(course.wrong_rates)
+    given = list(range(pool)) if course.drawn >= pool else sorted(rng.sample(range(pool), course.drawn))
+    wrong = [i for i in given if random_number() < course.wrong_rates[i] * skill]
     allowed = course.most_wrong_to_pass
     if must_pass and len(wrong) > allowed:
         wrong = sorted(rng.sample(wrong, allowed))
     elif must_fail and len(wrong) <= allowed:
-        right = [i for i in range(len(course.wrong_rates)) if i not in wrong]
+        right = [i for i in given if i not in wrong]
         wrong = sorted(wrong + rng.sample(right, allowed + 1 - len(wrong)))
-    return wrong
+    return given, wrong
 
 
 def _fit_before(runs: list[CourseRun], start: float, now: float) -> None:
     """Squeeze a history that would run past now into the time since registration."""
-    last = max((t for run in runs for t in run.views + [a for a, _ in run.attempts]), default=start)
+    last = max((t for run in runs for t in run.views + [a for a, _, _ in run.attempts]), default=start)
     end = max(start, now - 0.0001)
     if last <= end:
         return
     scale = (end - start) / (last - start)
     for run in runs:
         run.views = [start + (t - start) * scale for t in run.views]
-        run.attempts = [(start + (t - start) * scale, wrong) for t, wrong in run.attempts]
+        run.attempts = [(start + (t - start) * scale, given, wrong) for t, given, wrong in run.attempts]
 
 
 def survey_answers(rng: random.Random, age: int, trained: bool) -> tuple[bool | None, ...]:
@@ -589,7 +594,8 @@ class ActivityCounters:
     def __init__(self):
         # (village, course, first day of the month as stored) -> the five numbers of CourseActivity
         self.activity: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-        self.attempts: Counter[tuple[int, int]] = Counter()
+        # (village, course) -> per question of the pool: times given, times answered wrong
+        self.given: dict[tuple[int, int], list[int]] = {}
         self.wrong: dict[tuple[int, int], list[int]] = {}
 
     def started(self, village_id: int, course_id: int, month: str) -> None:
@@ -603,9 +609,11 @@ class ActivityCounters:
         numbers[3] += 1
         numbers[4] += passed
 
-    def answered(self, village_id: int, course: CourseShape, wrong: list[int]) -> None:
+    def answered(self, village_id: int, course: CourseShape, given: list[int], wrong: list[int]) -> None:
         key = (village_id, course.id)
-        self.attempts[key] += 1
+        given_counts = self.given.setdefault(key, [0] * len(course.question_ids))
+        for index in given:
+            given_counts[index] += 1
         counts = self.wrong.setdefault(key, [0] * len(course.question_ids))
         for index in wrong:
             counts[index] += 1
@@ -615,8 +623,10 @@ class ActivityCounters:
                                      for (village_id, course_id, month), numbers in self.activity.items()])
         rows.extend(QuestionStat, [
             (village_id, question_id, answered, wrong)
-            for (village_id, course_id), answered in self.attempts.items()
-            for question_id, wrong in zip(courses[course_id].question_ids, self.wrong[village_id, course_id])])
+            for (village_id, course_id), given in self.given.items()
+            for question_id, answered, wrong in zip(courses[course_id].question_ids, given,
+                                                    self.wrong[village_id, course_id])
+            if answered])
 
 
 # -- rows -------------------------------------------------------------------------------------------
@@ -791,9 +801,9 @@ class Generator:
             self.rows.extend(LessonView, [(user_id, lesson_id, clock.stamp(t))
                                           for lesson_id, t in zip(course.lesson_ids, run.views)])
         attempt_id = None
-        for number, (t, wrong) in enumerate(run.attempts):
+        for number, (t, given, wrong) in enumerate(run.attempts):
             attempt_id = self.attempt(user_id, course, t, wrong)
-            counters.answered(village_id, course, wrong)
+            counters.answered(village_id, course, given, wrong)
             if number == 0:
                 counters.first_attempt(village_id, course.id, clock.month(t), course.passes(wrong))
         if run.method is None:
@@ -811,7 +821,7 @@ class Generator:
         if user_id is None:
             return None
         attempt_id = self.attempt_ids.take()
-        total = len(course.question_ids)
+        total = course.drawn
         correct = total - len(wrong)
         self.rows.add(QuizAttempt, (
             attempt_id, user_id, course.quiz_version_id, f"demo-{attempt_id:012d}", correct, total,
@@ -848,7 +858,7 @@ class Generator:
 
     def erasure(self, person: Resident, runs: list[CourseRun], trained: bool) -> None:
         """What elearn.privacy.erase_account leaves: the audit trail without the person."""
-        last = max([person.registered] + [t for run in runs for t in run.views + [a for a, _ in run.attempts]])
+        last = max([person.registered] + [t for run in runs for t in run.views + [a for a, _, _ in run.attempts]])
         erased_at = self.rng.uniform(last, self.clock.now)
         self.rows.add(AuditEvent, (self.clock.stamp(person.registered), "registered", None, None, EMPTY_DETAIL))
         self.rows.add(AuditEvent, (self.clock.stamp(erased_at), "account_deleted", None, None,

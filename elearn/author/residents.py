@@ -190,6 +190,7 @@ def _quiz_page(person, course, version, form, answers=None, missing=frozenset(),
         flash(_("Người này đã rút lại sự đồng ý về dữ liệu cá nhân: không ghi thêm kết quả học cho họ."), "error")
         return redirect(url_for("author.resident", user_id=person.id))
     return render_template("author/residents/quiz.html", person=person, course=course, version=version, form=form,
+                           questions=learning.attempt_questions(db_session(), person, version),
                            answers=answers or {}, missing=missing, message=message), status
 
 
@@ -277,5 +278,6 @@ def assisted_result(user_id, course_id, attempt_id):
     picked, right = learning.attempt_review(attempt)
     progress = learning.progress_by_course(session, person.id, [course])[course.id]
     return render_template("author/residents/result.html", person=person, course=course, attempt=attempt,
-                           picked=picked, right=right, progress=progress,
+                           questions=learning.answered_questions(attempt), picked=picked, right=right,
+                           progress=progress,
                            certificate=learning.certificate_of(session, person))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 # Words that make a choice sound careful, at its start (strong) or anywhere (weak).
 CAREFUL_OPENINGS = ("không", "đừng", "dừng", "gác máy", "tắt", "từ chối", "chưa", "tự", "hỏi", "gọi điện thường",

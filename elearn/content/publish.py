@@ -132,7 +132,8 @@ def render_course(course: Course, parsed: ParsedCourse, sizes: dict) -> bool:
     course.title = parsed.title
     course.summary = parsed.summary
     course.track = parsed.track
-    course.required = parsed.required
+    if not course.required_by_admin:
+        course.required = parsed.required
     course.pass_mark = parsed.pass_mark
     course.position = parsed.order
     course.version = parsed.version
@@ -152,7 +153,10 @@ def render_course(course: Course, parsed: ParsedCourse, sizes: dict) -> bool:
         lesson.body_html = render_markdown(item.body_md, resolve, shift_headings=shift_for(item.body_md))
         lesson.word_count = word_count(item.title + "\n" + item.body_md)
         lesson.is_active = True
-    return _render_quiz(course, parsed.quiz, resolve)
+    drawn = parsed.questions_per_attempt
+    if parsed.quiz is not None and drawn is not None and drawn >= len(parsed.quiz.questions):
+        drawn = None
+    return _render_quiz(course, parsed.quiz, resolve, drawn)
 
 
 def shift_for(markdown: str) -> int:
@@ -160,23 +164,26 @@ def shift_for(markdown: str) -> int:
     return 1 if re.search(r"^#\s", markdown, re.M) else 0
 
 
-def quiz_fingerprint(quiz: ParsedQuiz | None) -> list:
+def quiz_fingerprint(quiz: ParsedQuiz | None, drawn: int | None = None) -> list:
     if quiz is None:
         return []
-    return [quiz.title] + [
-        [q.text, q.body_md, q.explanation_md, [(c.text, c.correct) for c in q.choices]] for q in quiz.questions
-    ]
+    questions = [[q.text, q.body_md, q.explanation_md, [(c.text, c.correct) for c in q.choices]]
+                 for q in quiz.questions]
+    # Drawing a different number per attempt makes a different test: a new version. (Left out when
+    # all are drawn, so versions made before pools keep their fingerprint.)
+    return [quiz.title] + questions + ([{"questions_per_attempt": drawn}] if drawn else [])
 
 
-def _render_quiz(course: Course, quiz: ParsedQuiz, resolve) -> bool:
-    quiz_hash = content_hash(quiz_fingerprint(quiz))
+def _render_quiz(course: Course, quiz: ParsedQuiz, resolve, drawn: int | None) -> bool:
+    quiz_hash = content_hash(quiz_fingerprint(quiz, drawn))
     current = course.current_quiz
     if current is not None and current.content_hash == quiz_hash:
         return False
     if current is not None:
         current.is_current = False
     number = max((v.number for v in course.quiz_versions), default=0) + 1
-    version = QuizVersion(number=number, title=quiz.title, content_hash=quiz_hash, is_current=True)
+    version = QuizVersion(number=number, title=quiz.title, content_hash=quiz_hash, is_current=True,
+                          questions_per_attempt=drawn)
     for position, item in enumerate(quiz.questions, start=1):
         question = Question(
             position=position,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from elearn.content.guessing import GuessChoice, guess_percent
 from elearn.content.parse import ParsedCourse, ParsedQuestion
@@ -86,8 +86,8 @@ def course_stats(course: ParsedCourse) -> CourseStats:
 
 
 def format_stats(stats: list[CourseStats]) -> str:
-    lines = [f"Times for a slow reader: {SYLLABLES_PER_MINUTE} syllables a minute, "
-             f"{THINKING_MINUTES_PER_QUESTION} min to think per question, sittings of {SITTING_MINUTES} min.",
+    lines = [(f"Times for a slow reader: {SYLLABLES_PER_MINUTE} syllables a minute, "
+              f"{THINKING_MINUTES_PER_QUESTION} min to think per question, sittings of {SITTING_MINUTES} min."),
              (f"{'course':30} {'track':14} {'req':3} {'lessons':>7} {'syllables':>9} {'read min':>8} "
               f"{'questions':>9} {'quiz min':>8} {'study min':>9} {'sittings':>8} {'guess %':>7}")]
     for s in stats:

@@ -15,7 +15,7 @@ from elearn.models import (AttemptAnswer, Certificate, Course, CourseCompletion,
 from elearn.problems import Problem, Refused
 from elearn.records import activity, trained
 from elearn.routing import MAX_ID
-from elearn.training import completion, scoring
+from elearn.training import completion, draws, scoring
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
 CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -118,15 +118,32 @@ def record_lesson_view(session: Session, user: User, lesson: Lesson, today: date
     update_completion(session, user, lesson.course, today)
 
 
-def quiz_keys(version: QuizVersion) -> list[scoring.QuestionKey]:
+def quiz_keys(questions: list[Question]) -> list[scoring.QuestionKey]:
     return [
         scoring.QuestionKey(
             question_id=q.id, kind=q.kind,
             choice_ids=frozenset(c.id for c in q.choices),
             correct_ids=frozenset(c.id for c in q.choices if c.is_correct),
         )
-        for q in version.questions
+        for q in questions
     ]
+
+
+def attempt_questions(session: Session, user: User, version: QuizVersion) -> list[Question]:
+    """The questions of this person's next attempt on this version: the whole quiz, or a draw from its pool."""
+    if not version.questions_per_attempt or version.questions_per_attempt >= len(version.questions):
+        return list(version.questions)
+    made = session.scalar(select(func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user.id,
+                                                                   QuizAttempt.quiz_version_id == version.id))
+    ids = set(draws.draw([q.id for q in version.questions], version.questions_per_attempt, user.id, version.id,
+                         made or 0))
+    return [q for q in version.questions if q.id in ids]
+
+
+def answered_questions(attempt: QuizAttempt) -> list[Question]:
+    """The questions an attempt was given: every one it was given is answered (a blank is refused)."""
+    answered = {answer.question_id for answer in attempt.answers}
+    return [q for q in attempt.quiz_version.questions if q.id in answered]
 
 
 # A quiz is shown and scored whole: its questions and their choices come in two statements, not one per question.
@@ -169,7 +186,7 @@ def submit_attempt(session: Session, user: User, course: Course, version: QuizVe
     earlier = attempt_by_key(session, user, idempotency_key, assisted_by_id)
     if earlier is not None:
         return earlier
-    keys = quiz_keys(version)
+    keys = quiz_keys(attempt_questions(session, user, version))
     scoring.check_answers(keys, answers)
     missing = scoring.unanswered(keys, answers)
     if missing:
@@ -330,7 +347,7 @@ def attempt_review(attempt: QuizAttempt) -> tuple[dict[int, set[int]], frozenset
     picked: dict[int, set[int]] = {}
     for answer in attempt.answers:
         picked.setdefault(answer.question_id, set()).add(answer.choice_id)
-    return picked, scoring.score(quiz_keys(attempt.quiz_version), picked, attempt.pass_mark).right_questions
+    return picked, scoring.score(quiz_keys(answered_questions(attempt)), picked, attempt.pass_mark).right_questions
 
 
 def survey_of(session: Session, user: User) -> SurveyResponse | None:

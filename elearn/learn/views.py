@@ -145,8 +145,9 @@ def _quiz_page(course, version, answers, message=None, missing=frozenset(), key=
     form = QuizForm.fresh(version.id)
     if key:
         form.idempotency_key.data = key
-    return render_template("learn/quiz.html", course=course, version=version, form=form, answers=answers,
-                           missing=missing, message=message)
+    questions = services.attempt_questions(db_session(), current_user, version)
+    return render_template("learn/quiz.html", course=course, version=version, questions=questions, form=form,
+                           answers=answers, missing=missing, message=message)
 
 
 @bp.post("/courses/<slug>/quiz")
@@ -209,6 +210,7 @@ def quiz_result(slug, attempt_id):
     # After a pass: the way on (the next required course, else the certificate, else the list).
     next_course = services.next_required_course(session, current_user.id) if progress.completed_on else None
     return render_template("learn/result.html", course=course, attempt=attempt, picked=picked, right=right,
+                           questions=services.answered_questions(attempt),
                            progress=progress, unread=unread, certificate=certificate, next_course=next_course)
 
 

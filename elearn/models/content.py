@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, false)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +37,9 @@ class Course(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     track: Mapped[str] = mapped_column(String(32))
     required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set once an admin has chosen whether this course is required: the course files' `required`
+    # is then only the default, and a sync no longer changes it.
+    required_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     pass_mark: Mapped[int] = mapped_column(Integer, default=DEFAULT_PASS_MARK)
     position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -108,6 +111,8 @@ class QuizVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    # How many of the questions one attempt draws (a pool); None: all of them.
+    questions_per_attempt: Mapped[int | None] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
