@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (Field, HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
@@ -276,3 +277,27 @@ class HiddenIdField(HiddenField):
 
     def process_formdata(self, valuelist):
         self.data = parse_id(valuelist[0]) if valuelist else None
+
+
+class CheckboxesField(SelectMultipleField):
+    """Ticked boxes of ids. Anything that is not one of the choices is kept aside in `.forged`
+    for the view to refuse (404), never silently dropped or recorded."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        self.raw = list(valuelist)
+        self.data = [parse_id(value) for value in valuelist]
+
+    def process_data(self, value):
+        self.raw = []
+        super().process_data(value)
+
+    @property
+    def forged(self) -> bool:
+        allowed = {choice[0] for choice in self.choices}
+        return any(value is None or value not in allowed for value in (self.data or []))
+
+    def pre_validate(self, form):
+        pass  # the view answers a forged id with 404

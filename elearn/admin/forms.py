@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from elearn.admin.messages import KIND_LABELS, ROLE_CHOICES
-from elearn.forms import Form, PhoneField, RadioChoiceField, clean_text
+from elearn.forms import CheckboxesField, Form, PhoneField, RadioChoiceField, clean_text
 from elearn.models import STAFF_ROLES, UNIT_KINDS, Unit
 from elearn.prg import KeyedForm
 from elearn.inputs import parse_id
@@ -98,3 +98,17 @@ class AssignmentForm(KeyedForm, Form):
 
 class NewStaffForm(_PersonFields, AssignmentForm):
     pass
+
+
+class RequiredCoursesForm(Form):
+    """The published courses, ticked when required. The view passes the courses in."""
+
+    course_ids = CheckboxesField(_l("Khóa học bắt buộc"), coerce=int)
+
+    def __init__(self, *args, courses: Sequence = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course_ids.choices = [(course.id, course.title) for course in courses]
+
+    def validate_course_ids(self, field):
+        if not field.data:
+            raise ValidationError(_l("Hãy chọn ít nhất một khóa học bắt buộc."))

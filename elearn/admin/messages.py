@@ -49,6 +49,8 @@ MESSAGES: dict[Any, Any] = {  # keys: a code, or (code, variant)
                                   "Hãy sáp nhập đơn vị này vào một đơn vị thật."),
     "demo_has_real_units": _l("Có %(count)s đơn vị thật nằm bên trong nên không xóa được. "
                               "Hãy sáp nhập các đơn vị đó vào nơi khác trước."),
+    # Choosing the required courses.
+    "none_required": _l("Hãy chọn ít nhất một khóa học bắt buộc."),
     # The CSV file as a whole.
     "file_empty": _l("Tệp trống. Hãy chọn tệp CSV có danh sách đơn vị."),
     **FILE_MESSAGES,

@@ -22,7 +22,8 @@ from elearn.models import Unit, User
 from elearn.models.types import utcnow
 from elearn.author.resident_forms import page_number
 from elearn.problems import Refused
-from elearn.records import codes
+from elearn.learn import services as learning
+from elearn.records import codes, trained
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 
@@ -220,6 +221,33 @@ def import_template():
 
 
 # Staff accounts and their roles.
+
+@bp.route("/required-courses", methods=["GET", "POST"])
+@role_required("admin")
+def required_courses():
+    """Which published courses make "trained". A change applies from now on: people already trained
+    keep the set they were trained under, shown below with how many were trained under each."""
+    session = db_session()
+    courses = learning.published_courses(session)
+    form = forms.RequiredCoursesForm(courses=courses)
+    page = lambda: render_template("admin/required_courses.html", form=form, courses=courses,  # noqa: E731
+                                   history=trained.required_set_history(session))
+    if request.method == "GET":
+        if prg.restore(form) is None:
+            form.course_ids.data = [course.id for course in courses if course.required]
+        return page()
+    if not form.validate_on_submit() or form.course_ids.forged:
+        if form.course_ids.forged:
+            form.course_ids.errors = [_("Có khóa học không còn trong danh sách. Hãy chọn lại.")]
+        return prg.refused(form, page)
+    try:
+        trained.choose_required_courses(session, form.course_ids.data, current_user.id)
+    except Refused as refused:
+        _refused(form, refused, form.course_ids)
+        return prg.refused(form, page)
+    flash(_("Đã lưu danh sách khóa học bắt buộc. Người đã được đào tạo vẫn giữ kết quả của mình."), "success")
+    return redirect(url_for("admin.required_courses"), code=303)
+
 
 @bp.get("/staff")
 @role_required("admin")

@@ -9,7 +9,8 @@ from flask_login import current_user
 from elearn import access
 from elearn.audit import audit
 from elearn.author import followup_rules as rules
-from elearn.author.training_forms import FollowUpExportForm, parse_id
+from elearn.author.training_forms import FollowUpExportForm
+from elearn.inputs import parse_id
 from elearn.author.views import bp
 from elearn.db import db_session
 from elearn.i18n import local_today

@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn import access, prg
-from elearn.author.training_forms import ConfirmForm, SessionForm, parse_id
+from elearn.author.training_forms import ConfirmForm, SessionForm
+from elearn.inputs import parse_id
 from elearn.author.views import bp
 from elearn.db import db_session
 from elearn.i18n import local_today

@@ -7,13 +7,13 @@ import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from elearn.forms import ChoiceField, Form, TypedDayField, clean_text
+from elearn.forms import CheckboxesField, ChoiceField, Form, TypedDayField, clean_text
 from elearn.records.external import (EARLIEST_CERTIFICATE, MAX_CERTIFICATE_NUMBER, MAX_PROGRAMME_NAME, OTHER,
                                      PROGRAMMES, certificate_number_problem)
-from elearn.inputs import parse_id, whole_number
+from elearn.inputs import whole_number
 
 EARLIEST_SESSION = date(2020, 1, 1)
 MAX_NOTES = 2000
@@ -46,28 +46,6 @@ class PastDay(TypedDayField):
         self.day = day
 
 
-class CheckboxesField(SelectMultipleField):
-    """Ticked boxes of ids. Anything that is not one of the choices is kept aside in `.forged`
-    for the view to refuse (404), never silently dropped or recorded."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def process_formdata(self, valuelist):
-        self.raw = list(valuelist)
-        self.data = [parse_id(value) for value in valuelist]
-
-    def process_data(self, value):
-        self.raw = []
-        super().process_data(value)
-
-    @property
-    def forged(self) -> bool:
-        allowed = {choice[0] for choice in self.choices}
-        return any(value is None or value not in allowed for value in (self.data or []))
-
-    def pre_validate(self, form):
-        pass  # the view answers a forged id with 404
 
 
 def new_idempotency_key() -> str:

@@ -5,11 +5,13 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from elearn.audit import audit
 from elearn.db import add_to_counters, insert_new
 from elearn.models import Course, CourseCompletion, RequiredSet, TrainedMonth, TrainedResident, User
+from elearn.problems import Problem, Refused
 from elearn.records.external import correct_external_record, mark_trained_here
 from elearn.training.ages import labour_age_window
 
@@ -107,3 +109,31 @@ def correct_trained_record(session: Session, user: User) -> None:
     record.village_id, record.sex = user.village_id, user.sex
     record.labour_age_from, record.labour_age_until = _window(user)
     count_months(session, record.village_id, record.trained_on, record.labour_age_from, record.labour_age_until)
+
+
+def choose_required_courses(session: Session, course_ids: list[int], actor_id: int) -> RequiredSet:
+    """An admin's choice of the required courses, among the published ones. From now on a sync
+    keeps it (the files' `required` was only the default); people already trained keep the set
+    they were trained under. Returns the set of the day. Raises Refused when nothing is chosen."""
+    if not course_ids:
+        raise Refused(Problem("none_required"))
+    published = list(session.scalars(select(Course).where(Course.is_published)))
+    before = [course.id for course in published if course.required]
+    for course in published:
+        course.required = course.id in course_ids
+        course.required_by_admin = True
+    session.flush()
+    chosen = current_required_set(session)
+    audit(session, "required_courses_chosen", actor_id=actor_id, before=sorted(before), after=chosen.course_ids,
+          required_set_id=chosen.id)
+    return chosen
+
+
+def required_set_history(session: Session) -> list[tuple[RequiredSet, int]]:
+    """Every set that has made "trained", newest first, with how many people were trained under it."""
+    counts = (select(TrainedResident.required_set_id, func.count(TrainedResident.id).label("people"))
+              .group_by(TrainedResident.required_set_id).subquery())
+    rows = session.execute(select(RequiredSet, func.coalesce(counts.c.people, 0))
+                           .outerjoin(counts, counts.c.required_set_id == RequiredSet.id)
+                           .order_by(RequiredSet.created_at.desc(), RequiredSet.id.desc())).all()
+    return [(row[0], row[1]) for row in rows]

@@ -97,6 +97,7 @@ ACCESS = {
     "admin.import_units": (ADMIN, {}),
     "admin.import_template": (ADMIN, {}),
     "admin.audit": (ADMIN, {}),
+    "admin.required_courses": (ADMIN, {}),
     "admin.staff": (ADMIN, {}),
     "admin.new_staff": (ADMIN, {}),
     "admin.staff_member": (ADMIN, {"user_id": "official_here_id"}),
