@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from elearn.extensions import babel
 from elearn.training.phones import display_phone
+from elearn.content.stats import sittings
 
 LANGUAGE_COOKIE = "lang"
 
@@ -84,4 +85,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["sittings"] = sittings
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from elearn.content.images import image_size_of
 from elearn.content.parse import CourseErrors, CourseSource, ParsedCourse, ParsedQuiz, Problem, parse_source
 from elearn.content.render import RENDERER_VERSION, media_resolver, render_markdown, sanitize, word_count
+from elearn.content.stats import course_stats
 from elearn.db import changed_rows
 from elearn.models import Choice, Course, CourseMedia, CourseRevision, Lesson, Question, QuizVersion, User
 
@@ -138,6 +139,7 @@ def render_course(course: Course, parsed: ParsedCourse, sizes: dict) -> bool:
     course.position = parsed.order
     course.version = parsed.version
     course.sources = parsed.sources
+    course.study_minutes = round(course_stats(parsed).study_minutes)
     course.intro_html = render_markdown(parsed.intro_md, resolve, shift_headings=shift_for(parsed.intro_md))
 
     existing = {lesson.slug: lesson for lesson in course.lessons}

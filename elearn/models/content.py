@@ -40,6 +40,8 @@ class Course(Base):
     # Set once an admin has chosen whether this course is required: the course files' `required`
     # is then only the default, and a sync no longer changes it.
     required_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Lessons and one quiz attempt for a slow reader (elearn.content.stats), worked out when published.
+    study_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pass_mark: Mapped[int] = mapped_column(Integer, default=DEFAULT_PASS_MARK)
     position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)

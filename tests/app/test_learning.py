@@ -281,3 +281,14 @@ def test_the_certificate_page_issues_nothing_on_get_only_its_button_does(client,
     assert response.status_code == 303 and response.headers["Location"].endswith("/certificate")
     assert db.scalar(select(func.count(Certificate.id))) == 1
     assert "Nhận chứng nhận" not in client.get("/progress").get_data(as_text=True)
+
+
+def test_the_course_page_says_how_long_it_takes_a_slow_reader(client, db, resident):
+    minutes = db.scalar(select(Course.study_minutes).where(Course.slug == "alpha"))
+    assert minutes >= 1
+    page = client.get("/courses/alpha").get_data(as_text=True)
+    assert f"Khoảng {minutes} phút đọc chậm và làm bài, học trong một buổi." in page
+    db.execute(update(Course).where(Course.slug == "alpha").values(study_minutes=65))
+    db.commit()
+    assert "Khoảng 65 phút đọc chậm và làm bài, nên chia làm 4 buổi học." in client.get("/courses/alpha").get_data(
+        as_text=True)
