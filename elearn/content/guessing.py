@@ -3,8 +3,9 @@
 The editorial review (November 2026) found that always picking the careful-sounding choice passed
 several quizzes. This is its keyword guesser, kept as a check: it scores each choice by the words
 careful advice starts with ("Không…", "Gác máy…", "Hỏi…", "Công an xã") and against the words of
-hurried action ("ngay", "chuyển", "bấm", "cài"), and picks the best-scoring choice. A quiz a guesser
-like this can pass tests wording, not judgement.
+hurried action ("ngay", "chuyển", "bấm", "cài"), and picks the best-scoring choice. Two more
+guessers keep a quiz from overcorrecting: one always picks the least careful choice, one the
+longest. A quiz any of them can pass tests wording, not judgement.
 """
 from __future__ import annotations
 
@@ -34,10 +35,10 @@ def careful_score(text: str) -> int:
     return score
 
 
-def guessed_right(choices: Sequence[GuessChoice]) -> float:
-    """The chance the guesser gets this question right: one choice for a single-answer question (ties
-    shared evenly), every careful-sounding choice for a multiple-answer one."""
-    scores = [careful_score(choice.text) for choice in choices]
+def guessed_right(choices: Sequence[GuessChoice], score=careful_score) -> float:
+    """The chance the guesser gets this question right: the best-scoring choice for a single-answer
+    question (ties shared evenly), every choice scoring above 0 for a multiple-answer one."""
+    scores = [score(choice.text) for choice in choices]
     right = {i for i, choice in enumerate(choices) if choice.correct}
     if len(right) > 1:
         picked = {i for i, score in enumerate(scores) if score > 0} or {scores.index(max(scores))}
@@ -47,8 +48,24 @@ def guessed_right(choices: Sequence[GuessChoice]) -> float:
     return sum(1 for i in tied if i in right) / len(tied)
 
 
-def guess_percent(questions: Sequence[Sequence[GuessChoice]]) -> float:
-    """The guesser's expected score on the whole pool, in percent."""
+def reckless_score(text: str) -> int:
+    return -careful_score(text)
+
+
+def length_score(text: str) -> int:
+    return len(text.split())
+
+
+GUESSERS = {"careful": careful_score, "reckless": reckless_score, "longest": length_score}
+
+
+def guess_percent(questions: Sequence[Sequence[GuessChoice]], score=careful_score) -> float:
+    """A guesser's expected score on the whole pool, in percent."""
     if not questions:
         return 0.0
-    return 100 * sum(guessed_right(choices) for choices in questions) / len(questions)
+    return 100 * sum(guessed_right(choices, score) for choices in questions) / len(questions)
+
+
+def best_guess(questions: Sequence[Sequence[GuessChoice]]) -> tuple[str, float]:
+    """The guesser that does best on this pool, and its score in percent."""
+    return max(((name, guess_percent(questions, score)) for name, score in GUESSERS.items()), key=lambda g: g[1])
