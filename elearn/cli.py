@@ -42,7 +42,24 @@ def courses_check(path: Path | None):
     from elearn.content.stats import course_stats, format_stats
 
     click.echo(format_stats([course_stats(c) for c in courses]))
+    readme = path / "README.md"
+    if readme.is_file():
+        _check_framework_map(readme, courses)
     click.echo(f"OK: {len(courses)} course(s) checked in {path}")
+
+
+def _check_framework_map(readme: Path, courses) -> None:
+    """The folder's README maps every required lesson to a basic skill and a framework area."""
+    from elearn.content.framework import BASIC_SKILLS, FRAMEWORK_AREAS, mapping_problems, read_mapping
+
+    rows, problems = read_mapping(readme.read_text(encoding="utf-8"))
+    required = {c.slug: [lesson.name.removesuffix(".md") for lesson in c.lessons] for c in courses if c.required}
+    problems += mapping_problems(rows, required)
+    if problems:
+        _problem_exit([f"{readme}:{line}: {message}" if line else f"{readme}: {message}"
+                       for line, message in problems])
+    click.echo(f"framework map ({readme.name}): {len(rows)} required lesson(s) cover the {len(BASIC_SKILLS)} "
+               f"basic skills and the {len(FRAMEWORK_AREAS)} framework areas")
 
 
 @courses_cli.command("sync", help=(

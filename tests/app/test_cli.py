@@ -27,6 +27,20 @@ def test_courses_check_names_every_problem_and_fails(runner, tmp_path):
     assert "2 problem(s) found." in result.output
 
 
+def test_courses_check_prints_honest_times_and_guessers_and_checks_the_framework_map(runner, tmp_path):
+    folder = tmp_path / "courses"
+    shutil.copytree(FIXTURE_COURSES, folder)
+    result = runner.invoke(args=["courses", "check", str(folder)])
+    assert "90 syllables a minute" in result.output and "sittings" in result.output and "best guess" in result.output
+    (folder / "README.md").write_text("# Courses\n<!-- framework-map:start -->\n"
+                                      "| Khóa | Bài | Kỹ năng | Lĩnh vực |\n|---|---|---|---|\n"
+                                      "| alpha | 01-mo-dau | Mua sắm trực tuyến | An toàn |\n<!-- framework-map:end -->\n")
+    result = runner.invoke(args=["courses", "check", str(folder)])
+    assert result.exit_code == 1
+    assert f"{folder}/README.md: required lesson alpha/02-tiep-theo has no row in the framework table" in result.output
+    assert "no required lesson teaches the basic skill 'Thanh toán trực tuyến'" in result.output
+
+
 def test_courses_sync_loads_and_refuses_broken_files(runner, db, tmp_path):
     result = runner.invoke(args=["courses", "sync", str(FIXTURE_COURSES)])
     assert result.exit_code == 0 and "created: 2" in result.output

@@ -54,3 +54,52 @@ def test_no_bundled_page_is_wider_than_a_phone(app, auth, bundled, live_server, 
                 problems.extend(f"{path}: picture did not load: {src}" for src in broken)
     elsewhere = sorted({url for url in phone.requests if not live_server.is_local(url)})
     assert problems == [] and elsewhere == []
+
+
+SMALLEST_TEXT_PX = 14
+# Each text of a picture drawn as the phone draws it: the SVG put at the width its <img> has on the
+# lesson page, every text's font size times the scale the viewBox and transforms give it.
+TEXT_SIZES = """([svg, width]) => {
+  const box = document.createElement('div');
+  box.innerHTML = svg;
+  document.body.appendChild(box);
+  const drawing = box.querySelector('svg');
+  drawing.removeAttribute('width');
+  drawing.removeAttribute('height');
+  drawing.style.width = width + 'px';
+  drawing.style.height = 'auto';
+  const sizes = [...drawing.querySelectorAll('text, tspan')]
+    .filter(t => t.textContent.trim() && !t.querySelector('tspan'))
+    .map(t => { const m = t.getScreenCTM();
+                const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+                return [t.textContent.trim().slice(0, 50), size]; });
+  box.remove();
+  return sizes;
+}"""
+
+
+@pytest.mark.browser
+def test_every_picture_text_is_at_least_14_px_on_a_360_px_phone(app, auth, bundled, live_server, chromium):
+    """The review found a developer name, the very thing a lesson teaches to read, at 7.5 px."""
+    auth.register()
+    cookie = auth.client.get_cookie("session", domain=live_server.host.split(":")[0])
+    too_small, measured = [], 0
+    with open_phone(chromium, live_server, device_scale_factor=1) as phone:
+        phone.page.context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server.url}])
+        page = phone.page
+        for slug, lessons in bundled:
+            for lesson in lessons:
+                page.goto(f"/courses/{slug}/lessons/{lesson}")
+                pictures = page.evaluate("() => [...document.querySelectorAll('main img')]"
+                                         ".map(i => [i.getAttribute('src'), i.getBoundingClientRect().width])")
+                for src, width in pictures:
+                    if not src.endswith(".svg"):
+                        continue
+                    svg = (BUNDLED / slug / "media" / src.rsplit("/", 1)[1]).read_text(encoding="utf-8")
+                    for text, size in page.evaluate(TEXT_SIZES, [svg, width]):
+                        measured += 1
+                        if size < SMALLEST_TEXT_PX - 0.05:
+                            name = src.rsplit("/", 1)[1]
+                            too_small.append(f"{slug}/{name} at {width:.0f} px: {text!r} {size:.1f} px")
+    assert measured > 100, "no picture text was measured"
+    assert too_small == []
