@@ -11,6 +11,7 @@ from sqlalchemy import select
 from elearn.content.sync import sync_folder
 from elearn.db import db_session
 from elearn.models import Course, QuestionStat, QuizAttempt
+from tests.app.trainers import RESIDENT_PHONE, make_resident, quiz_path, signed_in, trainers  # noqa: F401
 from tests.conftest import FIXTURE_COURSES
 from tests.helpers import counted_statements, quiz_form, read_all_lessons, submit
 
@@ -53,6 +54,7 @@ def test_an_attempt_gets_the_drawn_questions_the_same_on_reload(client, resident
     page = client.get("/courses/alpha/quiz").get_data(as_text=True)
     shown = shown_questions(page)
     assert len(shown) == DRAWN and "Có 6 câu." in page
+    assert "Các câu được chọn ngẫu nhiên từ 9 câu. Nếu làm lại, bạn sẽ gặp một số câu khác." in page
     assert shown_questions(client.get("/courses/alpha/quiz").get_data(as_text=True)) == shown
 
 
@@ -101,3 +103,11 @@ def test_the_pooled_quiz_page_runs_a_fixed_number_of_statements(app, client, res
     with counted_statements(app) as again:
         client.get("/courses/alpha/quiz")
     assert len(first) == len(again) <= 12, first
+
+
+def test_the_trainers_assisted_quiz_gives_the_resident_the_same_draw(app, db, pooled, trainers, villages):
+    resident = make_resident(db, villages[0], RESIDENT_PHONE)
+    own = shown_questions(signed_in(app, RESIDENT_PHONE).get("/courses/alpha/quiz").get_data(as_text=True))
+    page = signed_in(app, trainers[0].phone).get(quiz_path(resident, db, "alpha")).get_data(as_text=True)
+    assert shown_questions(page) == own and len(own) == DRAWN
+    assert "Các câu được chọn ngẫu nhiên từ 9 câu." in page
