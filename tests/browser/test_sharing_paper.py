@@ -33,7 +33,8 @@ def test_every_course_poster_prints_on_one_a4_page(bundled, live_server, chromiu
     assert all(live_server.is_local(url) for url in phone.requests)
 
 
-def test_every_lesson_handout_prints_on_one_page(app, auth, bundled, live_server, chromium):
+def test_every_lesson_handout_prints_on_one_sheet(app, auth, bundled, live_server, chromium):
+    """At 11 pt for older readers: a short lesson on one side of A4, a long one on both sides."""
     auth.register()
     longer = []
     with open_phone(chromium, live_server) as phone:
@@ -43,7 +44,7 @@ def test_every_lesson_handout_prints_on_one_page(app, auth, bundled, live_server
                 phone.page.goto(f"/courses/{slug}/lessons/{lesson}/handout")
                 assert phone.page.locator(".handout .qr svg").count() == 1
                 phone.page.wait_for_load_state("networkidle")  # its pictures take room too
-                if (count := pages_of(phone.page.pdf(format="A4", print_background=True))) != 1:
+                if (count := pages_of(phone.page.pdf(format="A4", print_background=True))) > 2:
                     longer.append(f"{slug}/{lesson}: {count} pages")
         phone.page.goto("/privacy")  # the measure counts: a long page is more than one
         assert pages_of(phone.page.pdf(format="A4")) > 1
