@@ -133,13 +133,31 @@
 
   // The offline page: the lessons kept on this phone, to read while there is no network.
   var saved = document.querySelector("[data-saved-lessons]");
+  if (saved) {
+    window.addEventListener("online", whenBack);
+    // Shown in place of a page that could not be fetched: try that page again (not /offline itself).
+    if (location.pathname !== script.getAttribute("data-page")) whenBack();
+  }
   if (saved && window.caches) {
-    window.addEventListener("online", function () { location.reload(); });
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) { return name.indexOf("hocso-pages-") === 0; })
         .map(function (name) { return caches.open(name).then(listLessons); }));
     });
   }
+  // "online" can come before the network carries anything, and a reload then would show this page
+  // again with nothing left to wake it: look first, and keep looking (5 s, then longer) until it works.
+  var waiting = null, wait = 5000;
+  function whenBack() {
+    var probe = script && script.getAttribute("data-probe");
+    if (waiting || !probe || navigator.onLine === false) return;
+    fetch(probe, {cache: "no-store", credentials: "same-origin"})
+      .then(function (response) { if (response.ok) location.reload(); else later(); }, later);
+  }
+  function later() {
+    waiting = setTimeout(function () { waiting = null; whenBack(); }, wait);
+    wait = Math.min(wait * 2, 60000);
+  }
+
   function listLessons(cache) {
     return cache.keys().then(function (requests) {
       requests.forEach(function (request) {

@@ -147,3 +147,31 @@ def test_signing_out_leaves_no_lesson_on_the_phone(live_server, chromium, auth):
         page.context.set_offline(True)
         page.goto(LESSON)
         expect(page.get_by_role("heading", level=1)).to_have_text("Bạn đang không có mạng")
+
+
+def test_the_offline_page_opens_the_page_asked_for_once_the_network_really_works(db, live_server, chromium, auth):
+    """"online" can come before the network carries anything: the offline page looks (/healthz) before it
+    reloads, and keeps looking, instead of reloading into itself with nothing left to wake it."""
+    from playwright.sync_api import expect
+
+    auth.register()
+    with open_phone(chromium, live_server) as phone:
+        page = phone.page
+        sign_in(page)
+        open_and_keep(page, LESSON)
+        page.context.set_offline(True)
+        page.goto("/courses/alpha/lessons/tiep-theo")  # never opened: not on the phone
+        expect(page.get_by_role("heading", level=1)).to_have_text("Bạn đang không có mạng")
+        probes = []
+
+        def network_not_back_yet(route):
+            probes.append(route.request.url)
+            if len(probes) == 1:
+                route.abort()
+            else:
+                route.continue_()
+
+        page.route("**/healthz", network_not_back_yet)
+        page.context.set_offline(False)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Tiếp theo", timeout=20_000)
+        assert len(probes) >= 2
