@@ -78,12 +78,12 @@ def course_stats(course: ParsedCourse) -> CourseStats:
     questions = course.quiz.questions if course.quiz else []
     pool = len(questions)
     drawn = min(course.questions_per_attempt or pool, pool)
+    guesser, guessed = best_guess([[GuessChoice(c.text, c.correct) for c in q.choices] for q in questions])
     return CourseStats(
         slug=course.slug, track=course.track, required=course.required, lessons=len(course.lessons),
         syllables=sum(syllables), lesson_minutes=[reading_minutes(s) for s in syllables], pool=pool, drawn=drawn,
         quiz_minutes=quiz_minutes([question_syllables(q) for q in questions], drawn),
-        **dict(zip(("guesser", "guess_percent"),
-                   best_guess([[GuessChoice(c.text, c.correct) for c in q.choices] for q in questions]), strict=True)),
+        guesser=guesser, guess_percent=guessed,
     )
 
 

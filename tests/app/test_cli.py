@@ -34,7 +34,8 @@ def test_courses_check_prints_honest_times_and_guessers_and_checks_the_framework
     assert "90 syllables a minute" in result.output and "sittings" in result.output and "best guess" in result.output
     (folder / "README.md").write_text("# Courses\n<!-- framework-map:start -->\n"
                                       "| Khóa | Bài | Kỹ năng | Lĩnh vực |\n|---|---|---|---|\n"
-                                      "| alpha | 01-mo-dau | Mua sắm trực tuyến | An toàn |\n<!-- framework-map:end -->\n")
+                                      "| alpha | 01-mo-dau | Mua sắm trực tuyến | An toàn |\n"
+                                      "<!-- framework-map:end -->\n")
     result = runner.invoke(args=["courses", "check", str(folder)])
     assert result.exit_code == 1
     assert f"{folder}/README.md: required lesson alpha/02-tiep-theo has no row in the framework table" in result.output
