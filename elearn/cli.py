@@ -50,11 +50,11 @@ def courses_check(path: Path | None):
 
 def _check_framework_map(readme: Path, courses) -> None:
     """The folder's README maps every required lesson to a basic skill and a framework area."""
-    from elearn.content.framework import BASIC_SKILLS, FRAMEWORK_AREAS, mapping_problems, read_mapping
+    from elearn.content.framework import (BASIC_SKILLS, FRAMEWORK_AREAS, mapping_problems, read_mapping,
+                                          required_lessons)
 
     rows, problems = read_mapping(readme.read_text(encoding="utf-8"))
-    required = {c.slug: [lesson.name.removesuffix(".md") for lesson in c.lessons] for c in courses if c.required}
-    problems += mapping_problems(rows, required)
+    problems += mapping_problems(rows, required_lessons(courses))
     if problems:
         _problem_exit([f"{readme}:{line}: {message}" if line else f"{readme}: {message}"
                        for line, message in problems])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from elearn.content.framework import BASIC_SKILLS, FRAMEWORK_AREAS, mapping_problems, read_mapping
+from elearn.content.framework import BASIC_SKILLS, FRAMEWORK_AREAS, mapping_problems, read_mapping, required_lessons
 from elearn.content.guessing import GUESSERS, GuessChoice, guess_percent
 from elearn.content.parse import IMAGE_RE, parse_collection
 from elearn.content.stats import course_stats
@@ -37,7 +37,7 @@ def test_the_required_set_covers_both_tracks_in_about_two_and_a_half_hours_for_a
 
 def test_every_required_lesson_is_mapped_and_the_set_covers_the_five_skills_and_every_framework_area():
     rows, unreadable = read_mapping((COURSES / "README.md").read_text(encoding="utf-8"))
-    required = {c.slug: [lesson.name.removesuffix(".md") for lesson in c.lessons] for c in REQUIRED}
+    required = required_lessons(PARSED)
     assert unreadable == [] and mapping_problems(rows, required) == []
     expected = {(course, lesson) for course, lessons in required.items() for lesson in lessons}
     assert {(row.course, row.lesson) for row in rows} == expected

@@ -101,14 +101,11 @@ class NewStaffForm(_PersonFields, AssignmentForm):
 
 
 class RequiredCoursesForm(Form):
-    """The published courses, ticked when required. The view passes the courses in."""
+    """The published courses, ticked when required. The view passes the courses in; choosing none is
+    refused by elearn.records.trained.choose_required_courses."""
 
     course_ids = CheckboxesField(_l("Khóa học bắt buộc"), coerce=int)
 
     def __init__(self, *args, courses: Sequence = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.course_ids.choices = [(course.id, course.title) for course in courses]
-
-    def validate_course_ids(self, field):
-        if not field.data:
-            raise ValidationError(_l("Hãy chọn ít nhất một khóa học bắt buộc."))

@@ -46,8 +46,6 @@ class PastDay(TypedDayField):
         self.day = day
 
 
-
-
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 

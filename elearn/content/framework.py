@@ -45,6 +45,11 @@ class MappedLesson:
     line: int
 
 
+def required_lessons(courses) -> dict[str, list[str]]:
+    """Each required course's lesson file names without .md, as the table names them."""
+    return {c.slug: [lesson.name.removesuffix(".md") for lesson in c.lessons] for c in courses if c.required}
+
+
 def _names(cell: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in cell.split(";") if name.strip())
 

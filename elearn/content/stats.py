@@ -29,12 +29,11 @@ def question_minutes(syllables: int) -> float:
     return reading_minutes(syllables) + THINKING_MINUTES_PER_QUESTION
 
 
-def quiz_minutes(question_syllables: Sequence[int], drawn: int | None) -> float:
+def quiz_minutes(question_syllables: Sequence[int], drawn: int) -> float:
     """An attempt's time: the pool's average question time, times the questions drawn."""
     if not question_syllables:
         return 0.0
-    average = sum(question_minutes(s) for s in question_syllables) / len(question_syllables)
-    return average * min(drawn or len(question_syllables), len(question_syllables))
+    return drawn * sum(question_minutes(s) for s in question_syllables) / len(question_syllables)
 
 
 def sittings(study_minutes: float) -> int:
